@@ -1,0 +1,183 @@
+// Package envs is the one place where the environment names users type
+// (`--env=stage`, `--env=prod`) map to everything the pipeline derives from
+// them: the Terraform environment, its state key and tfvars file, the AWS
+// account and region it must run in, and the names of the resources in it.
+//
+// The AWS account ID and region are not written here: they live in the
+// environment's tfvars file (`aws_account_id`, `aws_region`), which Terraform
+// also enforces through the provider's allowed_account_ids. Load reads them,
+// so a change of account is made in exactly one file.
+package envs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// Environment is one deployment target of credex-core.
+type Environment struct {
+	// Name is what users type: "stage" or "prod".
+	Name string `json:"name"`
+	// TerraformEnv is the long name used by Terraform, NODE_ENV and resource
+	// names: "staging" or "production".
+	TerraformEnv string `json:"terraformEnv"`
+	// StateKey is the S3 key of this environment's Terraform state.
+	StateKey string `json:"stateKey"`
+	// TFVarsFile is the tfvars file, relative to the terraform/ directory.
+	TFVarsFile string `json:"tfvarsFile"`
+	// Neo4jSecretName is the Secrets Manager secret credex-core reads the
+	// Neo4j connection details from at run time.
+	Neo4jSecretName string `json:"neo4jSecretName"`
+	// Protected environments ask for more care: destroying anything there is
+	// refused, and verification thresholds are strict.
+	Protected bool `json:"protected"`
+
+	// AccountID and Region come from the tfvars file (see Load).
+	AccountID string `json:"accountId,omitempty"`
+	Region    string `json:"region,omitempty"`
+}
+
+// DefaultRegion is where credex-core runs unless a tfvars file says otherwise.
+const DefaultRegion = "af-south-1"
+
+var all = []Environment{
+	{
+		Name:            "stage",
+		TerraformEnv:    "staging",
+		StateKey:        "credex-core/staging/terraform.tfstate",
+		TFVarsFile:      "environments/staging.tfvars",
+		Neo4jSecretName: "neo4j_stage_secrets",
+	},
+	{
+		Name:            "prod",
+		TerraformEnv:    "production",
+		StateKey:        "credex-core/production/terraform.tfstate",
+		TFVarsFile:      "environments/production.tfvars",
+		Neo4jSecretName: "neo4j_prod_secrets",
+		Protected:       true,
+	},
+}
+
+// Names lists the environment names users can type, in a stable order.
+func Names() []string {
+	names := make([]string, 0, len(all))
+	for _, e := range all {
+		names = append(names, e.Name)
+	}
+	return names
+}
+
+// ErrUnknown is returned (wrapped) by Lookup for a name it does not know.
+var ErrUnknown = errors.New("unknown environment")
+
+// Lookup returns the environment a user named. The long Terraform names
+// ("staging", "production") are accepted too, and case is ignored.
+func Lookup(name string) (Environment, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" {
+		return Environment{}, fmt.Errorf("%w: no environment given; pass --env=%s", ErrUnknown, strings.Join(Names(), " or --env="))
+	}
+	for _, e := range all {
+		if n == e.Name || n == e.TerraformEnv {
+			return e, nil
+		}
+	}
+	return Environment{}, fmt.Errorf("%w %q: use --env=%s", ErrUnknown, name, strings.Join(Names(), " or --env="))
+}
+
+// Resource names. credex-core's own scripts rely on these (suffixed per
+// environment so staging and production can share one AWS account).
+
+// ClusterName is the ECS cluster, e.g. "credex-cluster-staging".
+func (e Environment) ClusterName() string { return "credex-cluster-" + e.TerraformEnv }
+
+// ServiceName is the ECS service, e.g. "credex-core-service-staging".
+func (e Environment) ServiceName() string { return "credex-core-service-" + e.TerraformEnv }
+
+// TaskFamily is the ECS task definition family, e.g. "credex-core-staging".
+func (e Environment) TaskFamily() string { return "credex-core-" + e.TerraformEnv }
+
+// ContainerName is the application container in the task definition.
+func (e Environment) ContainerName() string { return "credex-core" }
+
+// LogGroupName is the CloudWatch log group, e.g. "/ecs/credex-core-staging".
+// Streams are prefixed "ecs" (LogStreamPrefix).
+func (e Environment) LogGroupName() string { return "/ecs/credex-core-" + e.TerraformEnv }
+
+// LogStreamPrefix is the awslogs stream prefix of the application container.
+const LogStreamPrefix = "ecs"
+
+// NodeEnv is the NODE_ENV the application runs with.
+func (e Environment) NodeEnv() string { return e.TerraformEnv }
+
+var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// Load looks the environment up and fills AccountID and Region from its
+// tfvars file, read from terraformDir (the repository's terraform/
+// directory). It fails, naming the file and the variable to set, when the
+// account ID is missing or malformed.
+func Load(terraformDir fs.FS, name string) (Environment, error) {
+	e, err := Lookup(name)
+	if err != nil {
+		return e, err
+	}
+	src, err := fs.ReadFile(terraformDir, e.TFVarsFile)
+	if err != nil {
+		return e, fmt.Errorf("environment %s: reading terraform/%s: %w", e.Name, e.TFVarsFile, err)
+	}
+	vars, err := ReadTFVars(src, e.TFVarsFile)
+	if err != nil {
+		return e, fmt.Errorf("environment %s: %w", e.Name, err)
+	}
+	e.AccountID = vars["aws_account_id"]
+	e.Region = vars["aws_region"]
+	if e.Region == "" {
+		e.Region = DefaultRegion
+	}
+	if !accountIDPattern.MatchString(e.AccountID) {
+		return e, fmt.Errorf("environment %s: terraform/%s must set aws_account_id to the 12-digit AWS account ID %s deploys to (found %q)", e.Name, e.TFVarsFile, e.TerraformEnv, e.AccountID)
+	}
+	return e, nil
+}
+
+// ReadTFVars parses a tfvars file and returns its top-level string, number
+// and bool assignments as strings. Other values (lists, maps) are skipped:
+// the pipeline reads only scalars.
+func ReadTFVars(src []byte, filename string) (map[string]string, error) {
+	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("parsing %s: %s", filename, diags.Error())
+	}
+	attrs, diags := file.Body.JustAttributes()
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("parsing %s: %s", filename, diags.Error())
+	}
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make(map[string]string, len(attrs))
+	for _, n := range names {
+		v, diags := attrs[n].Expr.Value(nil)
+		if diags.HasErrors() || v.IsNull() || !v.IsKnown() || !v.Type().IsPrimitiveType() {
+			continue
+		}
+		switch {
+		case v.Type().FriendlyName() == "string":
+			out[n] = v.AsString()
+		case v.Type().FriendlyName() == "number":
+			out[n] = v.AsBigFloat().Text('f', -1)
+		case v.Type().FriendlyName() == "bool":
+			out[n] = fmt.Sprint(v.True())
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,92 @@
+package envs
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestLookupAcceptsShortAndLongNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"stage": "staging", "STAGE": "staging", "staging": "staging",
+		"prod": "production", " production ": "production",
+	} {
+		e, err := Lookup(in)
+		if err != nil {
+			t.Fatalf("Lookup(%q): %v", in, err)
+		}
+		if e.TerraformEnv != want {
+			t.Errorf("Lookup(%q).TerraformEnv = %q, want %q", in, e.TerraformEnv, want)
+		}
+	}
+}
+
+func TestLookupUnknownNamesTheFix(t *testing.T) {
+	_, err := Lookup("dev")
+	if !errors.Is(err, ErrUnknown) {
+		t.Fatalf("want ErrUnknown, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "--env=stage or --env=prod") {
+		t.Errorf("error should name the valid choices: %v", err)
+	}
+	if _, err := Lookup(""); err == nil || !strings.Contains(err.Error(), "no environment given") {
+		t.Errorf("empty name: %v", err)
+	}
+}
+
+func TestEnvironmentsAreDistinct(t *testing.T) {
+	seen := map[string]string{}
+	for _, n := range Names() {
+		e, _ := Lookup(n)
+		for _, v := range []string{e.StateKey, e.TFVarsFile, e.ClusterName(), e.ServiceName(), e.LogGroupName(), e.Neo4jSecretName, e.TaskFamily()} {
+			if other, dup := seen[v]; dup {
+				t.Errorf("%s and %s share %q", other, n, v)
+			}
+			seen[v] = n
+		}
+	}
+	stage, _ := Lookup("stage")
+	if stage.ClusterName() != "credex-cluster-staging" || stage.ServiceName() != "credex-core-service-staging" ||
+		stage.LogGroupName() != "/ecs/credex-core-staging" || stage.Neo4jSecretName != "neo4j_stage_secrets" {
+		t.Errorf("staging names drifted from what credex-core relies on: %+v", stage)
+	}
+}
+
+func TestLoadReadsAccountAndRegionFromTFVars(t *testing.T) {
+	dir := fstest.MapFS{
+		"environments/staging.tfvars":    {Data: []byte("aws_account_id = \"123456789012\"\nenvironment = \"staging\"\ndesired_count = 2\n")},
+		"environments/production.tfvars": {Data: []byte("aws_account_id = \"12345\"\naws_region = \"eu-west-1\"\n")},
+	}
+	e, err := Load(dir, "stage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.AccountID != "123456789012" || e.Region != DefaultRegion {
+		t.Errorf("got account %q region %q", e.AccountID, e.Region)
+	}
+	_, err = Load(dir, "prod")
+	if err == nil || !strings.Contains(err.Error(), "terraform/environments/production.tfvars must set aws_account_id") {
+		t.Errorf("malformed account ID should name the file and variable: %v", err)
+	}
+	_, err = Load(fstest.MapFS{}, "stage")
+	if err == nil || !strings.Contains(err.Error(), "environments/staging.tfvars") {
+		t.Errorf("missing tfvars should name the file: %v", err)
+	}
+}
+
+func TestReadTFVarsScalars(t *testing.T) {
+	vars, err := ReadTFVars([]byte("a = \"x\"\nb = 3\nc = true\nd = [1]\n"), "t.tfvars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vars["a"] != "x" || vars["b"] != "3" || vars["c"] != "true" {
+		t.Errorf("got %v", vars)
+	}
+	if _, ok := vars["d"]; ok {
+		t.Errorf("lists are not scalars: %v", vars)
+	}
+	if _, err := ReadTFVars([]byte("a = "), "bad.tfvars"); err == nil || !strings.Contains(err.Error(), "bad.tfvars") {
+		t.Errorf("parse error should name the file: %v", err)
+	}
+}
