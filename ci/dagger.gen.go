@@ -60,16 +60,54 @@ func convertSlice[I any, O any](in []I, f func(I) O) []O {
 }
 
 func (r CredexCi) MarshalJSON() ([]byte, error) {
-	var concrete struct{}
+	var concrete struct {
+		Source              *dagger.Directory
+		Terraform           *dagger.Directory
+		ReferenceDockerfile *dagger.File
+		NodeImage           string
+		TerraformImage      string
+		AwsAccessKeyID      *dagger.Secret
+		AwsSecretAccessKey  *dagger.Secret
+		AwsSessionToken     *dagger.Secret
+		AwsEndpointURL      string
+	}
+	concrete.Source = r.Source
+	concrete.Terraform = r.Terraform
+	concrete.ReferenceDockerfile = r.ReferenceDockerfile
+	concrete.NodeImage = r.NodeImage
+	concrete.TerraformImage = r.TerraformImage
+	concrete.AwsAccessKeyID = r.AwsAccessKeyID
+	concrete.AwsSecretAccessKey = r.AwsSecretAccessKey
+	concrete.AwsSessionToken = r.AwsSessionToken
+	concrete.AwsEndpointURL = r.AwsEndpointURL
 	return json.Marshal(&concrete)
 }
 
 func (r *CredexCi) UnmarshalJSON(bs []byte) error {
-	var concrete struct{}
+	var concrete struct {
+		Source              *dagger.Directory
+		Terraform           *dagger.Directory
+		ReferenceDockerfile *dagger.File
+		NodeImage           string
+		TerraformImage      string
+		AwsAccessKeyID      *dagger.Secret
+		AwsSecretAccessKey  *dagger.Secret
+		AwsSessionToken     *dagger.Secret
+		AwsEndpointURL      string
+	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
 		return err
 	}
+	r.Source = concrete.Source
+	r.Terraform = concrete.Terraform
+	r.ReferenceDockerfile = concrete.ReferenceDockerfile
+	r.NodeImage = concrete.NodeImage
+	r.TerraformImage = concrete.TerraformImage
+	r.AwsAccessKeyID = concrete.AwsAccessKeyID
+	r.AwsSecretAccessKey = concrete.AwsSecretAccessKey
+	r.AwsSessionToken = concrete.AwsSessionToken
+	r.AwsEndpointURL = concrete.AwsEndpointURL
 	return nil
 }
 
@@ -190,6 +228,81 @@ func dispatch(ctx context.Context) (rerr error) {
 func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName string, inputArgs map[string][]byte) (_ any, err error) {
 	_ = inputArgs
 	switch parentName {
+	case "CredexCi":
+		switch fnName {
+		case "":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var source *dagger.Directory
+			if inputArgs["source"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["source"]), &source)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg source", err))
+				}
+			}
+			var terraform *dagger.Directory
+			if inputArgs["terraform"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["terraform"]), &terraform)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg terraform", err))
+				}
+			}
+			var referenceDockerfile *dagger.File
+			if inputArgs["referenceDockerfile"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["referenceDockerfile"]), &referenceDockerfile)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg referenceDockerfile", err))
+				}
+			}
+			var nodeImage string
+			if inputArgs["nodeImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["nodeImage"]), &nodeImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg nodeImage", err))
+				}
+			}
+			var terraformImage string
+			if inputArgs["terraformImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["terraformImage"]), &terraformImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg terraformImage", err))
+				}
+			}
+			var awsAccessKeyId *dagger.Secret
+			if inputArgs["awsAccessKeyID"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyID"]), &awsAccessKeyId)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsAccessKeyID", err))
+				}
+			}
+			var awsSecretAccessKey *dagger.Secret
+			if inputArgs["awsSecretAccessKey"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSecretAccessKey"]), &awsSecretAccessKey)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSecretAccessKey", err))
+				}
+			}
+			var awsSessionToken *dagger.Secret
+			if inputArgs["awsSessionToken"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsSessionToken"]), &awsSessionToken)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
+				}
+			}
+			var awsEndpointUrl string
+			if inputArgs["awsEndpointURL"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsEndpointURL"]), &awsEndpointUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsEndpointURL", err))
+				}
+			}
+			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpointUrl), nil
+		default:
+			return nil, fmt.Errorf("unknown function %s", fnName)
+		}
 	default:
 		return nil, fmt.Errorf("unknown object %s", parentName)
 	}

@@ -1,5 +1,99 @@
-// credex-ci: the delivery pipeline of credex-core, as one Dagger module.
+// credex-ci is the delivery pipeline of credex-core as one Dagger module: it
+// builds the image, runs the tests, plans and applies the Terraform stack and
+// verifies the deployment, identically on a laptop, in Codespaces and in CI.
+//
+// The pipeline's whole shape, one function per step:
+//
+//	build   the production image (Dockerfile target, linux/amd64)   build.go
+//	test    the app's unit tests in the Dockerfile's test stage     build.go
+//	lint    source checks, run by `dagger check`                    build.go
+//	plan    Terraform plan of an environment, with a summary        terraform.go
+//	apply   apply exactly a saved plan                              terraform.go
+//	drift   report drift between the stack and AWS                  terraform.go
+//	verify  rollout, status, health, integration tests, benchmark  verify.go
+//
+// Logic lives in the plain Go packages of the root module (internal/...),
+// which are unit-tested; the functions here only wire containers together.
 package main
 
-// CredexCi builds, tests and ships a credex-core-layout Node/TypeScript service.
-type CredexCi struct{}
+import (
+	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
+)
+
+// CredexCi holds the pipeline's configuration; its methods are the steps.
+type CredexCi struct {
+	// Application source: a credex-core-layout Node/TypeScript service.
+	Source *dagger.Directory
+	// The Terraform stack (terraform/ of this repository).
+	Terraform *dagger.Directory
+	// Dockerfile used when the source has none of its own.
+	ReferenceDockerfile *dagger.File
+	// Node base image, pinned by digest (Dockerfile ARG NODE_IMAGE).
+	NodeImage string
+	// Terraform image, pinned by digest.
+	TerraformImage string
+	// AWS credentials, passed to containers only as secret variables.
+	AwsAccessKeyID     *dagger.Secret
+	AwsSecretAccessKey *dagger.Secret
+	AwsSessionToken    *dagger.Secret
+	// AWS endpoint override (a local test bed); empty for real AWS.
+	AwsEndpointURL string
+}
+
+// Default images, pinned by digest. Override them with --node-image and
+// --terraform-image to pull through a mirror or an internal registry.
+const (
+	defaultNodeImage      = "node:22.12.0-bookworm-slim@sha256:a4b757cd491c7f0b57f57951f35f4e85b7e1ad54dbffca4cf9af0725e1650cd8"
+	defaultTerraformImage = "hashicorp/terraform:1.11.4@sha256:1a4fa0e0d9d1b6d8f3d0b0a6f5b1b1e8b2ad7c1c5b6ea4b5b5c0f1c9f1b0f1a1"
+)
+
+func New(
+	// Application source. Defaults to the repository root; pass
+	// --source=examples/ledger-api to build the example service.
+	// +defaultPath="/"
+	// +ignore=[".git", "**/node_modules", "**/dist", "**/coverage", "**/.terraform", ".env"]
+	source *dagger.Directory,
+	// The Terraform stack of this repository.
+	// +defaultPath="/terraform"
+	// +ignore=["**/.terraform", "**/*.tfplan", "**/*.tfstate*"]
+	terraform *dagger.Directory,
+	// Dockerfile used when the source has none.
+	// +defaultPath="/Dockerfile"
+	referenceDockerfile *dagger.File,
+	// Node base image (name:tag@sha256:digest), for a mirror or internal registry.
+	// +optional
+	nodeImage string,
+	// Terraform image (name:tag@sha256:digest), for a mirror or internal registry.
+	// +optional
+	terraformImage string,
+	// AWS access key ID, e.g. env://AWS_ACCESS_KEY_ID.
+	// +optional
+	awsAccessKeyID *dagger.Secret,
+	// AWS secret access key, e.g. env://AWS_SECRET_ACCESS_KEY.
+	// +optional
+	awsSecretAccessKey *dagger.Secret,
+	// AWS session token (temporary credentials, OIDC), e.g. env://AWS_SESSION_TOKEN.
+	// +optional
+	awsSessionToken *dagger.Secret,
+	// AWS endpoint URL, to run against a local test bed instead of AWS.
+	// +optional
+	awsEndpointURL string,
+) *CredexCi {
+	if nodeImage == "" {
+		nodeImage = defaultNodeImage
+	}
+	if terraformImage == "" {
+		terraformImage = defaultTerraformImage
+	}
+	return &CredexCi{
+		Source:              source,
+		Terraform:           terraform,
+		ReferenceDockerfile: referenceDockerfile,
+		NodeImage:           nodeImage,
+		TerraformImage:      terraformImage,
+		AwsAccessKeyID:      awsAccessKeyID,
+		AwsSecretAccessKey:  awsSecretAccessKey,
+		AwsSessionToken:     awsSessionToken,
+		AwsEndpointURL:      awsEndpointURL,
+	}
+}
