@@ -43,8 +43,8 @@ type CredexCi struct {
 // Default images, pinned by digest. Override them with --node-image and
 // --terraform-image to pull through a mirror or an internal registry.
 const (
-	defaultNodeImage      = "node:22.12.0-bookworm-slim@sha256:a4b757cd491c7f0b57f57951f35f4e85b7e1ad54dbffca4cf9af0725e1650cd8"
-	defaultTerraformImage = "hashicorp/terraform:1.11.4@sha256:1a4fa0e0d9d1b6d8f3d0b0a6f5b1b1e8b2ad7c1c5b6ea4b5b5c0f1c9f1b0f1a1"
+	defaultNodeImage      = "node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c"
+	defaultTerraformImage = "hashicorp/terraform:1.11.4@sha256:5820b87995595425074f881500a037b0ccd41158d0d9b44d78f5f120612f2d3d"
 )
 
 func New(
