@@ -1,0 +1,9 @@
+output "state_bucket" {
+  description = "Name of the state bucket: pass it to the pipeline as --state-bucket if it is not the default."
+  value       = aws_s3_bucket.state.bucket
+}
+
+output "state_bucket_arn" {
+  description = "ARN of the state bucket."
+  value       = aws_s3_bucket.state.arn
+}

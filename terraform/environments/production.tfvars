@@ -1,0 +1,25 @@
+# credex-core production. The pipeline reads aws_account_id and aws_region
+# from this file (internal/envs); the provider refuses any other account.
+# Replace the example account ID with the production account's before the
+# first run (docs/terraform.md, "Bootstrap an account").
+aws_account_id = "222222222222"
+aws_region     = "af-south-1"
+environment    = "production"
+
+vpc_cidr = "10.50.0.0/16"
+
+task_cpu           = 1024
+task_memory        = 2048
+desired_count      = 2
+log_level          = "info"
+log_retention_days = 365
+
+deployment_minimum_healthy_percent = 100
+deployment_maximum_percent         = 200
+health_check_grace_period_seconds  = 90
+
+neo4j_edition                  = "enterprise"
+neo4j_instance_type            = "m5.large"
+neo4j_heap_size                = "3g"
+neo4j_volume_size_gb           = 200
+neo4j_snapshot_retention_count = 30

@@ -1,0 +1,69 @@
+variable "name" {
+  type        = string
+  description = "Prefix of the alarm and topic names, e.g. credex-core-staging."
+}
+
+variable "cluster_name" {
+  type        = string
+  description = "ECS cluster of the service."
+}
+
+variable "service_name" {
+  type        = string
+  description = "ECS service watched."
+}
+
+variable "load_balancer_arn_suffix" {
+  type        = string
+  description = "ARN suffix of the service's load balancer."
+}
+
+variable "target_group_arn_suffix" {
+  type        = string
+  description = "ARN suffix of the service's target group."
+}
+
+variable "emails" {
+  type        = list(string)
+  description = "Addresses subscribed to the alarm topic (each must confirm by email)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.emails : can(regex("^[^@\\s]+@[^@\\s]+$", e))])
+    error_message = "Each entry of emails must be an email address."
+  }
+}
+
+variable "cpu_threshold_percent" {
+  type        = number
+  description = "Average CPU, in percent, above which the CPU alarm fires."
+  default     = 80
+
+  validation {
+    condition     = var.cpu_threshold_percent > 0 && var.cpu_threshold_percent <= 100
+    error_message = "cpu_threshold_percent must be between 1 and 100."
+  }
+}
+
+variable "memory_threshold_percent" {
+  type        = number
+  description = "Average memory, in percent, above which the memory alarm fires."
+  default     = 80
+
+  validation {
+    condition     = var.memory_threshold_percent > 0 && var.memory_threshold_percent <= 100
+    error_message = "memory_threshold_percent must be between 1 and 100."
+  }
+}
+
+variable "http_5xx_threshold" {
+  type        = number
+  description = "5xx responses per minute above which the 5xx alarm fires."
+  default     = 5
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags added to every resource."
+  default     = {}
+}

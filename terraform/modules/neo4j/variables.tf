@@ -1,0 +1,107 @@
+variable "name" {
+  type        = string
+  description = "Prefix of the resources' names, e.g. credex-staging."
+}
+
+variable "vpc_id" {
+  type        = string
+  description = "VPC the instances run in."
+}
+
+variable "subnet_ids" {
+  type        = list(string)
+  description = "Private subnets; the two databases are spread over them."
+
+  validation {
+    condition     = length(var.subnet_ids) > 0
+    error_message = "Give at least one private subnet ID."
+  }
+}
+
+variable "client_security_group_id" {
+  type        = string
+  description = "Security group of the application tasks: the only source allowed to reach Neo4j."
+}
+
+variable "secret_name" {
+  type        = string
+  description = "Name of the Secrets Manager secret holding the Bolt URLs, users and passwords (neo4j_stage_secrets or neo4j_prod_secrets)."
+}
+
+variable "edition" {
+  type        = string
+  description = "Neo4j edition: community or enterprise (enterprise needs a licence)."
+
+  validation {
+    condition     = contains(["community", "enterprise"], var.edition)
+    error_message = "edition must be \"community\" or \"enterprise\"."
+  }
+}
+
+variable "neo4j_version" {
+  type        = string
+  description = "Neo4j package version installed on first boot, e.g. 5.26.0."
+
+  validation {
+    condition     = can(regex("^5\\.[0-9]+\\.[0-9]+$", var.neo4j_version))
+    error_message = "neo4j_version must be a Neo4j 5 version such as 5.26.0."
+  }
+}
+
+variable "instance_type" {
+  type        = string
+  description = "EC2 instance type of each database instance, e.g. t3.medium."
+}
+
+variable "heap_size" {
+  type        = string
+  description = "Neo4j JVM heap size, e.g. 2g."
+
+  validation {
+    condition     = can(regex("^[0-9]+[mg]$", var.heap_size))
+    error_message = "heap_size must look like 512m or 2g."
+  }
+}
+
+variable "volume_size_gb" {
+  type        = number
+  description = "Size of each database's gp3 data volume, in GiB."
+
+  validation {
+    condition     = var.volume_size_gb >= 10
+    error_message = "volume_size_gb must be at least 10."
+  }
+}
+
+variable "kms_key_id" {
+  type        = string
+  description = "KMS key ARN for the volumes; null uses the account's default EBS key."
+  default     = null
+}
+
+variable "snapshot_time" {
+  type        = string
+  description = "UTC time (HH:MM) of the daily snapshot."
+  default     = "01:00"
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.snapshot_time))
+    error_message = "snapshot_time must be HH:MM in UTC, e.g. 01:00."
+  }
+}
+
+variable "snapshot_retention_count" {
+  type        = number
+  description = "How many daily snapshots of each volume to keep."
+
+  validation {
+    condition     = var.snapshot_retention_count >= 1 && var.snapshot_retention_count <= 1000
+    error_message = "snapshot_retention_count must be between 1 and 1000."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags added to every resource."
+  default     = {}
+}

@@ -1,0 +1,12 @@
+provider "aws" {
+  region              = var.aws_region
+  allowed_account_ids = [var.aws_account_id]
+
+  default_tags {
+    tags = {
+      Project     = "credex-core"
+      Environment = var.environment
+      ManagedBy   = "terraform"
+    }
+  }
+}

@@ -1,0 +1,246 @@
+# Every variable without a default must be set in both
+# environments/<env>.tfvars, except image, which the pipeline passes
+# (-var=image=...) from the digest it just pushed.
+
+variable "aws_account_id" {
+  type        = string
+  description = "The 12-digit AWS account this environment runs in; the provider refuses any other."
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.aws_account_id))
+    error_message = "aws_account_id must be the 12-digit AWS account ID of the environment."
+  }
+}
+
+variable "aws_region" {
+  type        = string
+  description = "AWS region of the environment."
+  default     = "af-south-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be an AWS region name such as af-south-1."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name: staging or production. Suffixes every resource name and is the app's NODE_ENV."
+
+  validation {
+    condition     = contains(["staging", "production"], var.environment)
+    error_message = "environment must be \"staging\" or \"production\"."
+  }
+}
+
+variable "image" {
+  type        = string
+  description = "credex-core image pinned by digest (<repository>@sha256:<64 hex digits>); the pipeline passes the digest it pushed."
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@sha256:[0-9a-f]{64}$", var.image))
+    error_message = "image must be pinned by digest, e.g. 123456789012.dkr.ecr.af-south-1.amazonaws.com/credex-core-staging@sha256:<64 hex digits>; tags are mutable and are refused."
+  }
+}
+
+variable "ecr_repository_name" {
+  type        = string
+  description = "ECR repository of the image, created by the registry stack; null means credex-core-<environment>."
+  default     = null
+}
+
+# --- Network ---------------------------------------------------------------
+
+variable "vpc_cidr" {
+  type        = string
+  description = "CIDR block of the VPC created when vpc_id is null."
+
+  validation {
+    condition     = can(cidrnetmask(var.vpc_cidr))
+    error_message = "vpc_cidr must be an IPv4 CIDR block such as 10.40.0.0/16."
+  }
+}
+
+variable "vpc_id" {
+  type        = string
+  description = "An existing VPC to use instead of creating one; then give public_subnet_ids and private_subnet_ids too."
+  default     = null
+}
+
+variable "public_subnet_ids" {
+  type        = list(string)
+  description = "Public subnets (two zones) of an existing VPC, for the load balancer; used only with vpc_id."
+  default     = []
+
+  validation {
+    condition     = length(var.public_subnet_ids) == 0 || length(var.public_subnet_ids) >= 2
+    error_message = "public_subnet_ids needs subnets in at least two availability zones (or none, to create a VPC)."
+  }
+}
+
+variable "private_subnet_ids" {
+  type        = list(string)
+  description = "Private subnets of an existing VPC, for tasks and databases; used only with vpc_id."
+  default     = []
+}
+
+variable "ingress_cidrs" {
+  type        = list(string)
+  description = "IPv4 CIDR blocks allowed to reach the load balancer."
+  default     = ["0.0.0.0/0"]
+
+  validation {
+    condition     = alltrue([for c in var.ingress_cidrs : can(cidrnetmask(c))])
+    error_message = "Each entry of ingress_cidrs must be an IPv4 CIDR block."
+  }
+}
+
+variable "certificate_arn" {
+  type        = string
+  description = "ACM certificate ARN (in aws_region) for an HTTPS listener; null serves HTTP on port 80."
+  default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:...) or null."
+  }
+}
+
+variable "domain_name" {
+  type        = string
+  description = "DNS name pointing at the load balancer (record managed outside this stack); null uses the load balancer's own name in api_url."
+  default     = null
+}
+
+# --- Service ---------------------------------------------------------------
+
+variable "task_cpu" {
+  type        = number
+  description = "Fargate task CPU units (256, 512, 1024, 2048, 4096)."
+}
+
+variable "task_memory" {
+  type        = number
+  description = "Fargate task memory in MiB, valid for task_cpu."
+}
+
+variable "desired_count" {
+  type        = number
+  description = "Number of tasks the service keeps running."
+}
+
+variable "deployment_minimum_healthy_percent" {
+  type        = number
+  description = "Lower limit of running tasks during a deployment, in percent of desired_count."
+  default     = 100
+
+  validation {
+    condition     = var.deployment_minimum_healthy_percent >= 0 && var.deployment_minimum_healthy_percent <= 100
+    error_message = "deployment_minimum_healthy_percent must be between 0 and 100."
+  }
+}
+
+variable "deployment_maximum_percent" {
+  type        = number
+  description = "Upper limit of running tasks during a deployment, in percent of desired_count."
+  default     = 200
+
+  validation {
+    condition     = var.deployment_maximum_percent >= 100 && var.deployment_maximum_percent <= 400
+    error_message = "deployment_maximum_percent must be between 100 and 400."
+  }
+}
+
+variable "health_check_grace_period_seconds" {
+  type        = number
+  description = "Seconds the service ignores failing load balancer health checks of a new task."
+  default     = 60
+
+  validation {
+    condition     = var.health_check_grace_period_seconds >= 0 && var.health_check_grace_period_seconds <= 2147483647
+    error_message = "health_check_grace_period_seconds must not be negative."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "The application's LOG_LEVEL: debug on staging, info on production."
+
+  validation {
+    condition     = contains(["error", "warn", "info", "debug"], var.log_level)
+    error_message = "log_level must be one of error, warn, info, debug."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Days CloudWatch keeps the application's logs."
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch accepts, e.g. 14, 30, 90 or 365."
+  }
+}
+
+# --- Databases -------------------------------------------------------------
+
+variable "neo4j_edition" {
+  type        = string
+  description = "Neo4j edition of both databases: community or enterprise."
+
+  validation {
+    condition     = contains(["community", "enterprise"], var.neo4j_edition)
+    error_message = "neo4j_edition must be \"community\" or \"enterprise\" (enterprise needs a Neo4j licence)."
+  }
+}
+
+variable "neo4j_version" {
+  type        = string
+  description = "Neo4j 5 version installed on the database instances' first boot."
+  default     = "5.26.0"
+}
+
+variable "neo4j_instance_type" {
+  type        = string
+  description = "EC2 instance type of each Neo4j instance (staging t3.medium, production m5.large)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.neo4j_instance_type))
+    error_message = "neo4j_instance_type must be an EC2 instance type such as t3.medium."
+  }
+}
+
+variable "neo4j_heap_size" {
+  type        = string
+  description = "Neo4j JVM heap size, e.g. 1g on t3.medium, 3g on m5.large."
+}
+
+variable "neo4j_volume_size_gb" {
+  type        = number
+  description = "Size of each database's encrypted gp3 data volume, in GiB."
+}
+
+variable "neo4j_kms_key_id" {
+  type        = string
+  description = "KMS key ARN for the database volumes; null uses the account's default EBS key."
+  default     = null
+}
+
+variable "neo4j_snapshot_retention_count" {
+  type        = number
+  description = "How many daily snapshots of each database volume DLM keeps."
+}
+
+# --- Alarms and tags -------------------------------------------------------
+
+variable "alarm_emails" {
+  type        = list(string)
+  description = "Addresses subscribed to the alarm topic (each confirms by email)."
+  default     = []
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags added to every resource."
+  default     = {}
+}
