@@ -30,6 +30,10 @@ type Environment struct {
 	TerraformEnv string `json:"terraformEnv"`
 	// StateKey is the S3 key of this environment's Terraform state.
 	StateKey string `json:"stateKey"`
+	// RegistryStateKey is the S3 key of the state of the environment's
+	// registry stack (terraform/registry, the ECR repository), applied before
+	// the first image push.
+	RegistryStateKey string `json:"registryStateKey"`
 	// TFVarsFile is the tfvars file, relative to the terraform/ directory.
 	TFVarsFile string `json:"tfvarsFile"`
 	// Neo4jSecretName is the Secrets Manager secret credex-core reads the
@@ -49,19 +53,21 @@ const DefaultRegion = "af-south-1"
 
 var all = []Environment{
 	{
-		Name:            "stage",
-		TerraformEnv:    "staging",
-		StateKey:        "credex-core/staging/terraform.tfstate",
-		TFVarsFile:      "environments/staging.tfvars",
-		Neo4jSecretName: "neo4j_stage_secrets",
+		Name:             "stage",
+		TerraformEnv:     "staging",
+		StateKey:         "credex-core/staging/terraform.tfstate",
+		RegistryStateKey: "credex-core/staging/registry.tfstate",
+		TFVarsFile:       "environments/staging.tfvars",
+		Neo4jSecretName:  "neo4j_stage_secrets",
 	},
 	{
-		Name:            "prod",
-		TerraformEnv:    "production",
-		StateKey:        "credex-core/production/terraform.tfstate",
-		TFVarsFile:      "environments/production.tfvars",
-		Neo4jSecretName: "neo4j_prod_secrets",
-		Protected:       true,
+		Name:             "prod",
+		TerraformEnv:     "production",
+		StateKey:         "credex-core/production/terraform.tfstate",
+		RegistryStateKey: "credex-core/production/registry.tfstate",
+		TFVarsFile:       "environments/production.tfvars",
+		Neo4jSecretName:  "neo4j_prod_secrets",
+		Protected:        true,
 	},
 }
 
@@ -113,6 +119,20 @@ func (e Environment) LogGroupName() string { return "/ecs/credex-core-" + e.Terr
 
 // LogStreamPrefix is the awslogs stream prefix of the application container.
 const LogStreamPrefix = "ecs"
+
+// RepositoryName is the ECR repository the registry stack creates, e.g.
+// "credex-core-staging".
+func (e Environment) RepositoryName() string { return "credex-core-" + e.TerraformEnv }
+
+// AppSecretName is the Secrets Manager secret holding JWT_SECRET,
+// WHATSAPP_BOT_API_KEY and OPEN_EXCHANGE_RATES_API, e.g.
+// "credex-core-staging-app". Its values are set outside Terraform.
+func (e Environment) AppSecretName() string { return "credex-core-" + e.TerraformEnv + "-app" }
+
+// DefaultStateBucket is the S3 bucket holding the Terraform state when the
+// pipeline is not told otherwise: "credex-terraform-state-<account id>", the
+// name terraform/bootstrap gives it. It needs AccountID (see Load).
+func (e Environment) DefaultStateBucket() string { return "credex-terraform-state-" + e.AccountID }
 
 // NodeEnv is the NODE_ENV the application runs with.
 func (e Environment) NodeEnv() string { return e.TerraformEnv }

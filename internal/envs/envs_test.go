@@ -39,8 +39,8 @@ func TestEnvironmentsAreDistinct(t *testing.T) {
 	seen := map[string]string{}
 	for _, n := range Names() {
 		e, _ := Lookup(n)
-		for _, v := range []string{e.StateKey, e.TFVarsFile, e.ClusterName(), e.ServiceName(), e.LogGroupName(), e.Neo4jSecretName, e.TaskFamily()} {
-			if other, dup := seen[v]; dup {
+		for _, v := range []string{e.StateKey, e.RegistryStateKey, e.TFVarsFile, e.RepositoryName(), e.AppSecretName(), e.ClusterName(), e.ServiceName(), e.LogGroupName(), e.Neo4jSecretName, e.TaskFamily()} {
+			if other, dup := seen[v]; dup && other != n {
 				t.Errorf("%s and %s share %q", other, n, v)
 			}
 			seen[v] = n
@@ -64,6 +64,9 @@ func TestLoadReadsAccountAndRegionFromTFVars(t *testing.T) {
 	}
 	if e.AccountID != "123456789012" || e.Region != DefaultRegion {
 		t.Errorf("got account %q region %q", e.AccountID, e.Region)
+	}
+	if got := e.DefaultStateBucket(); got != "credex-terraform-state-123456789012" {
+		t.Errorf("DefaultStateBucket() = %q", got)
 	}
 	_, err = Load(dir, "prod")
 	if err == nil || !strings.Contains(err.Error(), "terraform/environments/production.tfvars must set aws_account_id") {
