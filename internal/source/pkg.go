@@ -1,0 +1,136 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors that Validate wraps, for callers that branch on the kind of problem.
+var (
+	ErrNoPackageJSON      = errors.New("no package.json")
+	ErrInvalidPackageJSON = errors.New("invalid package.json")
+	ErrMissingScript      = errors.New("missing npm script")
+	ErrNoLockfile         = errors.New("no package-lock.json")
+)
+
+// Script is an npm script the pipeline runs, and what it must do.
+type Script struct {
+	Name    string
+	Purpose string
+	Example string
+}
+
+// RequiredScripts are the scripts every service must define: the Dockerfile
+// runs build, the test stage runs test, the production image runs start.
+var RequiredScripts = []Script{
+	{Name: "build", Purpose: "compile the service into dist/", Example: `"build": "tsc"`},
+	{Name: "test", Purpose: "run the unit tests and exit non-zero when one fails", Example: `"test": "node --test dist-test/test/unit/*.test.js"`},
+	{Name: "start", Purpose: "start the compiled service on PORT (the production image runs node dist/server.js)", Example: `"start": "node dist/server.js"`},
+}
+
+// Package is the part of package.json the pipeline reads.
+type Package struct {
+	Name    string
+	Version string
+	// Repository is the repository URL normalised to https (empty when
+	// package.json has none).
+	Repository string
+	Scripts    map[string]string
+}
+
+// HasScript reports whether package.json defines a non-empty script name.
+func (p *Package) HasScript(name string) bool {
+	return strings.TrimSpace(p.Scripts[name]) != ""
+}
+
+type packageJSON struct {
+	Name       string            `json:"name"`
+	Version    string            `json:"version"`
+	Scripts    map[string]string `json:"scripts"`
+	Repository json.RawMessage   `json:"repository"`
+}
+
+// ParsePackage parses package.json; name says where it comes from in errors.
+func ParsePackage(name string, data []byte) (*Package, error) {
+	var raw packageJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%w: package.json in %s is not valid JSON: %s; fix it (npm pkg get name shows what npm reads)",
+			ErrInvalidPackageJSON, name, describeJSONError(data, err))
+	}
+	repo, err := repositoryURL(raw.Repository)
+	if err != nil {
+		return nil, fmt.Errorf("%w: package.json in %s: %v", ErrInvalidPackageJSON, name, err)
+	}
+	return &Package{Name: raw.Name, Version: raw.Version, Repository: repo, Scripts: raw.Scripts}, nil
+}
+
+// describeJSONError adds the line and column of a syntax or type error.
+func describeJSONError(data []byte, err error) string {
+	var offset int64 = -1
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		offset = syn.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+		err = fmt.Errorf("%q must be %s, not a JSON %s", typ.Field, typ.Type, typ.Value)
+	}
+	if offset < 0 || offset > int64(len(data)) {
+		return err.Error()
+	}
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(offset) - bytes.LastIndexByte(before, '\n')
+	if col > 1 {
+		col-- // the decoder reports the offset after the offending byte
+	}
+	return fmt.Sprintf("%v (line %d, column %d)", err, line, col)
+}
+
+// repositoryURL reads package.json's repository, either "url" or
+// {"type": "git", "url": "..."}, and returns it as an https URL.
+func repositoryURL(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var url string
+	if err := json.Unmarshal(raw, &url); err != nil {
+		var obj struct {
+			URL string `json:"url"`
+		}
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return "", fmt.Errorf(`"repository" must be a URL or {"type": "git", "url": "..."}`)
+		}
+		url = obj.URL
+	}
+	return normaliseRepositoryURL(url), nil
+}
+
+// normaliseRepositoryURL turns npm's repository forms into a browsable URL:
+// git+https://host/o/r.git, git://host/o/r, git@host:o/r.git and the
+// "github:o/r" / "o/r" shorthands.
+func normaliseRepositoryURL(url string) string {
+	url = strings.TrimSpace(url)
+	if url == "" {
+		return ""
+	}
+	url = strings.TrimPrefix(url, "git+")
+	switch {
+	case strings.HasPrefix(url, "git://"):
+		url = "https://" + strings.TrimPrefix(url, "git://")
+	case strings.HasPrefix(url, "ssh://git@"):
+		url = "https://" + strings.TrimPrefix(url, "ssh://git@")
+	case strings.HasPrefix(url, "git@"):
+		url = "https://" + strings.Replace(strings.TrimPrefix(url, "git@"), ":", "/", 1)
+	case strings.HasPrefix(url, "github:"):
+		url = "https://github.com/" + strings.TrimPrefix(url, "github:")
+	case !strings.Contains(url, ":") && strings.Count(url, "/") == 1:
+		url = "https://github.com/" + url
+	}
+	return strings.TrimSuffix(url, ".git")
+}

@@ -1,0 +1,144 @@
+package source
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const goodPackage = `{
+  "name": "ledger-api",
+  "version": "1.2.3",
+  "repository": {"type": "git", "url": "git+https://github.com/great-sun-group/credex-ci.git"},
+  "scripts": {"build": "tsc", "test": "node --test", "start": "node dist/server.js", "lint": "tsc --noEmit"}
+}`
+
+func snapshot(pkg string, entries ...string) Snapshot {
+	s := Snapshot{Name: "--source=examples/app", Entries: append([]string{"src/", "package-lock.json"}, entries...)}
+	if pkg != "" {
+		s.PackageJSON = []byte(pkg)
+		s.Entries = append(s.Entries, "package.json")
+	}
+	return s
+}
+
+func mustContain(t *testing.T, err error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want one containing %q", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q\ndoes not contain %q", err, w)
+		}
+	}
+}
+
+func TestValidateAcceptsAGoodService(t *testing.T) {
+	pkg, err := Validate(snapshot(goodPackage))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pkg.Name != "ledger-api" || pkg.Version != "1.2.3" || pkg.Repository != "https://github.com/great-sun-group/credex-ci" {
+		t.Errorf("package = %+v", pkg)
+	}
+	if !pkg.HasScript("lint") || pkg.HasScript("test:integration") {
+		t.Errorf("HasScript: lint %v, test:integration %v", pkg.HasScript("lint"), pkg.HasScript("test:integration"))
+	}
+}
+
+func TestValidateTheExampleService(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "ledger-api")
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Snapshot{Name: dir, PackageJSON: data}
+	for _, e := range entries {
+		s.Entries = append(s.Entries, e.Name())
+	}
+	pkg, err := Validate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pkg.HasScript("test:integration") || !pkg.HasScript("lint") {
+		t.Errorf("the example must define test:integration and lint: %v", pkg.Scripts)
+	}
+}
+
+func TestValidateNoPackageJSON(t *testing.T) {
+	_, err := Validate(snapshot("", "go.mod"))
+	if !errors.Is(err, ErrNoPackageJSON) {
+		t.Fatalf("err = %v, want ErrNoPackageJSON", err)
+	}
+	mustContain(t, err, "--source must point at a Node service: no package.json in --source=examples/app")
+}
+
+func TestValidateInvalidJSON(t *testing.T) {
+	_, err := Validate(snapshot("{\n  \"name\": \"x\",\n  \"scripts\": {,}\n}"))
+	if !errors.Is(err, ErrInvalidPackageJSON) {
+		t.Fatalf("err = %v, want ErrInvalidPackageJSON", err)
+	}
+	mustContain(t, err, "not valid JSON", "line 3")
+}
+
+func TestValidateWrongTypes(t *testing.T) {
+	for name, pkg := range map[string]string{
+		"scripts not an object": `{"scripts": ["build"]}`,
+		"script not a string":   `{"scripts": {"build": 1}}`,
+		"repository a number":   `{"repository": 7, "scripts": {}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Validate(snapshot(pkg)); !errors.Is(err, ErrInvalidPackageJSON) {
+				t.Errorf("err = %v, want ErrInvalidPackageJSON", err)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryMissingScriptAndTheLockfile(t *testing.T) {
+	s := snapshot(`{"name": "x", "scripts": {"start": "node dist/server.js", "test": "  "}}`)
+	s.Entries = slices.DeleteFunc(s.Entries, func(e string) bool { return e == "package-lock.json" })
+	_, err := Validate(s)
+	if !errors.Is(err, ErrMissingScript) || !errors.Is(err, ErrNoLockfile) {
+		t.Fatalf("err = %v, want ErrMissingScript and ErrNoLockfile", err)
+	}
+	mustContain(t, err,
+		`no "build" script: add one that must compile the service into dist/`,
+		`no "test" script: add one that must run the unit tests`,
+		"run npm install and commit package-lock.json")
+	if strings.Contains(err.Error(), `"start"`) {
+		t.Errorf("start is defined, yet reported: %v", err)
+	}
+}
+
+func TestRepositoryURLForms(t *testing.T) {
+	for in, want := range map[string]string{
+		`"git+https://github.com/o/r.git"`:          "https://github.com/o/r",
+		`"https://gitlab.com/o/r"`:                  "https://gitlab.com/o/r",
+		`"git://github.com/o/r.git"`:                "https://github.com/o/r",
+		`"git@github.com:o/r.git"`:                  "https://github.com/o/r",
+		`"ssh://git@github.com/o/r.git"`:            "https://github.com/o/r",
+		`"github:o/r"`:                              "https://github.com/o/r",
+		`"o/r"`:                                     "https://github.com/o/r",
+		`{"type": "git", "url": "https://x.org/r"}`: "https://x.org/r",
+		`null`: "",
+		`{"type": "git", "directory": "packages/a"}`: "",
+	} {
+		pkg, err := ParsePackage("p", []byte(`{"repository": `+in+`}`))
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if pkg.Repository != want {
+			t.Errorf("%s: got %q, want %q", in, pkg.Repository, want)
+		}
+	}
+}
