@@ -24,7 +24,7 @@ const (
 // Suite is a parsed test run.
 type Suite struct {
 	// Format is FormatJUnit or FormatTAP.
-	Format                         string `json:"format"`
+	Format  string `json:"format"`
 	Total   int    `json:"total"`
 	Passed  int    `json:"passed"`
 	Failed  int    `json:"failed"`
