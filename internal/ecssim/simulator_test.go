@@ -146,7 +146,7 @@ func TestCircuitBreakerRollbackOnManualClock(t *testing.T) {
 	if _, err := client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("c"), Service: aws.String("s"), TaskDefinition: aws.String("app:2")}); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(1500 * time.Millisecond) // tasks start every half step and fail half a step later: the third fails at 1.5 s
+	clock.Add(2500 * time.Millisecond) // a task starts every step and fails half a step later: the third fails at 2.5 s
 	svc := describe(t, ctx, client)
 	if len(svc.Deployments) != 2 {
 		t.Fatalf("deployments = %+v", svc.Deployments)
