@@ -230,6 +230,55 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "CredexCi":
 		switch fnName {
+		case "Build":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var target string
+			if inputArgs["target"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["target"]), &target)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg target", err))
+				}
+			}
+			var platform dagger.Platform
+			if inputArgs["platform"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["platform"]), &platform)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg platform", err))
+				}
+			}
+			var revision string
+			if inputArgs["revision"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["revision"]), &revision)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg revision", err))
+				}
+			}
+			var created string
+			if inputArgs["created"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["created"]), &created)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg created", err))
+				}
+			}
+			return (*CredexCi).Build(&parent, ctx, target, platform, revision, created)
+		case "Lint":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return nil, (*CredexCi).Lint(&parent, ctx)
+		case "Test":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return (*CredexCi).Test(&parent, ctx)
 		case "":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)

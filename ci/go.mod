@@ -4,6 +4,7 @@ go 1.26.1
 
 require (
 	github.com/dagger/otel-go v1.43.1-0.20260515012101-af7cd0684887
+	github.com/great-sun-group/credex-ci v0.0.0-00010101000000-000000000000
 	go.opentelemetry.io/otel/sdk v1.43.0
 )
 

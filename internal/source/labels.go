@@ -100,3 +100,32 @@ func (m Metadata) Labels() []Label {
 	sort.Slice(labels, func(i, j int) bool { return labels[i].Key < labels[j].Key })
 	return labels
 }
+
+// Build argument names the reference Dockerfile declares. They are the only
+// build arguments the pipeline ever passes: build arguments are recorded in
+// the image history, so secrets never travel this way.
+const (
+	ArgNodeImage = "NODE_IMAGE"
+	ArgRevision  = "REVISION"
+	ArgBuiltAt   = "BUILT_AT"
+)
+
+// BuildArg is one Dockerfile build argument.
+type BuildArg struct {
+	Name  string
+	Value string
+}
+
+// BuildArgs returns the build arguments of an image build: the Node base
+// image, and the revision and build time when they are set (the production
+// stage turns them into APP_REVISION and APP_BUILT_AT for GET /health).
+func (m Metadata) BuildArgs(nodeImage string) []BuildArg {
+	args := []BuildArg{{ArgNodeImage, nodeImage}}
+	if m.Revision != "" {
+		args = append(args, BuildArg{ArgRevision, m.Revision})
+	}
+	if m.Created != "" {
+		args = append(args, BuildArg{ArgBuiltAt, m.Created})
+	}
+	return args
+}

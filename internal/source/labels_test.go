@@ -2,6 +2,9 @@ package source
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -78,5 +81,61 @@ func TestNewMetadataReportsBothBadValues(t *testing.T) {
 	_, err := NewMetadata(nil, "HEAD", "now")
 	if !errors.Is(err, ErrInvalidRevision) || !errors.Is(err, ErrInvalidCreated) {
 		t.Fatalf("err = %v, want both ErrInvalidRevision and ErrInvalidCreated", err)
+	}
+}
+
+func TestBuildArgsCarryOnlyBuildMetadata(t *testing.T) {
+	image := "node:22-bookworm-slim@sha256:" + strings.Repeat("a", 64)
+	m, err := NewMetadata(&Package{Name: "svc", Version: "1.0.0"}, sha, "2025-03-04T05:08:09Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []BuildArg{{ArgNodeImage, image}, {ArgRevision, sha}, {ArgBuiltAt, "2025-03-04T05:08:09Z"}}
+	if got := m.BuildArgs(image); !slices.Equal(got, want) {
+		t.Errorf("BuildArgs = %v, want %v", got, want)
+	}
+	if got := (Metadata{}).BuildArgs(image); !slices.Equal(got, want[:1]) {
+		t.Errorf("without revision and time: %v, want only %v", got, want[:1])
+	}
+}
+
+func TestTheReferenceDockerfileDeclaresTheBuildArgs(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arg := range []string{ArgNodeImage, ArgRevision, ArgBuiltAt} {
+		if !strings.Contains(string(data), "ARG "+arg+"=") {
+			t.Errorf("the reference Dockerfile does not declare ARG %s", arg)
+		}
+	}
+	for _, env := range []string{"APP_REVISION=${REVISION}", "APP_BUILT_AT=${BUILT_AT}"} {
+		if !strings.Contains(string(data), env) {
+			t.Errorf("the reference Dockerfile does not set %s", env)
+		}
+	}
+}
+
+// The module's default Node image and the reference Dockerfile's must be the
+// same pinned image, or `docker build` and `dagger call build` would differ.
+func TestTheDefaultNodeImageMatchesTheDockerfile(t *testing.T) {
+	dockerfile, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mainGo, err := os.ReadFile(filepath.Join("..", "..", "ci", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromDockerfile := regexp.MustCompile(`(?m)^ARG NODE_IMAGE=(\S+)$`).FindSubmatch(dockerfile)
+	fromModule := regexp.MustCompile(`defaultNodeImage\s*=\s*"([^"]+)"`).FindSubmatch(mainGo)
+	if fromDockerfile == nil || fromModule == nil {
+		t.Fatalf("ARG NODE_IMAGE found: %v; defaultNodeImage found: %v", fromDockerfile != nil, fromModule != nil)
+	}
+	if string(fromDockerfile[1]) != string(fromModule[1]) {
+		t.Errorf("Dockerfile NODE_IMAGE %s != ci/main.go defaultNodeImage %s", fromDockerfile[1], fromModule[1])
+	}
+	if !regexp.MustCompile(`@sha256:[0-9a-f]{64}$`).Match(fromModule[1]) {
+		t.Errorf("%s is not pinned by digest", fromModule[1])
 	}
 }
