@@ -1,0 +1,213 @@
+package tfpolicy
+
+import (
+	"math/big"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// ProtectedTypes are the resource types that hold data which must never be
+// destroyed by an apply: the database instances and volumes, and the state
+// bucket.
+var ProtectedTypes = []string{"aws_instance", "aws_ebs_volume", "aws_s3_bucket"}
+
+// DatabasePorts are Neo4j's Bolt and HTTP ports.
+var DatabasePorts = []int64{7687, 7474}
+
+// checkPreventDestroy: databases and the state bucket have prevent_destroy.
+func checkPreventDestroy(c *checker, s *stack) {
+	for _, typ := range ProtectedTypes {
+		for _, b := range s.blocks("resource", typ) {
+			ok := false
+			for _, l := range nested(b.Body, "lifecycle") {
+				ok = ok || literalTrue(l.Body, "prevent_destroy")
+			}
+			if !ok {
+				c.report(RulePreventDestroy, b.DefRange(), "%s holds data but can be destroyed by an apply: add `lifecycle { prevent_destroy = true }`", b.name())
+			}
+		}
+	}
+}
+
+// checkEncryption: EBS volumes (separate and instances' own), the state bucket
+// and the S3 backend are encrypted.
+func checkEncryption(c *checker, s *stack) {
+	for _, b := range s.blocks("resource", "aws_ebs_volume") {
+		if !literalTrue(b.Body, "encrypted") {
+			c.report(RuleEncryption, b.DefRange(), "%s is not encrypted: set encrypted = true", b.name())
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_instance") {
+		roots := nested(b.Body, "root_block_device")
+		if len(roots) == 0 {
+			c.report(RuleEncryption, b.DefRange(), "%s has no root_block_device: add one with encrypted = true (the default root volume follows the account setting)", b.name())
+		}
+		for _, d := range append(roots, nested(b.Body, "ebs_block_device")...) {
+			if !literalTrue(d.Body, "encrypted") {
+				c.report(RuleEncryption, d.DefRange(), "%s: %s is not encrypted: set encrypted = true", b.name(), d.Type)
+			}
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_s3_bucket") {
+		found := false
+		for _, e := range s.blocks("resource", "aws_s3_bucket_server_side_encryption_configuration") {
+			if a, ok := e.Body.Attributes["bucket"]; ok && e.file.dir == b.file.dir && references(a.Expr, "aws_s3_bucket", b.Labels[1]) {
+				found = true
+			}
+		}
+		if !found {
+			c.report(RuleEncryption, b.DefRange(), "%s has no server-side encryption: add an aws_s3_bucket_server_side_encryption_configuration with bucket = aws_s3_bucket.%s.id", b.name(), b.Labels[1])
+		}
+	}
+	for _, t := range s.blocks("terraform", "") {
+		for _, be := range nested(t.Body, "backend") {
+			if len(be.Labels) == 1 && be.Labels[0] == "s3" && !literalTrue(be.Body, "encrypt") {
+				c.report(RuleEncryption, be.DefRange(), "the S3 backend in %s does not encrypt the state: set encrypt = true", t.file.name)
+			}
+		}
+	}
+}
+
+// references reports whether an expression refers to <typ>.<name>.
+func references(e hclsyntax.Expression, typ, name string) bool {
+	for _, t := range e.Variables() {
+		if t.RootName() != typ || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok && a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// checkDatabaseIngress: Neo4j's ports are open only to a security group
+// (the tasks'), never to CIDR blocks or prefix lists.
+func checkDatabaseIngress(c *checker, s *stack) {
+	const fix = "allow the database ports only from the tasks' security group (referenced_security_group_id / source_security_group_id), never from CIDR blocks"
+	for _, b := range s.blocks("resource", "aws_vpc_security_group_ingress_rule") {
+		if !opensDatabasePort(b.Body, b.Body) {
+			continue
+		}
+		for _, attr := range []string{"cidr_ipv4", "cidr_ipv6", "prefix_list_id"} {
+			if a, ok := b.Body.Attributes[attr]; ok {
+				c.report(RuleDatabaseIngress, a.SrcRange, "%s opens a Neo4j port to %s: %s", b.name(), attr, fix)
+			}
+		}
+		if _, ok := b.Body.Attributes["referenced_security_group_id"]; !ok {
+			c.report(RuleDatabaseIngress, b.DefRange(), "%s opens a Neo4j port without referenced_security_group_id: %s", b.name(), fix)
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_security_group_rule") {
+		typ, ok := b.Body.Attributes["type"]
+		if !ok || key(typ.Expr) != "ingress" || !opensDatabasePort(b.Body, b.Body) {
+			continue
+		}
+		for _, attr := range []string{"cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"} {
+			if a, ok := b.Body.Attributes[attr]; ok {
+				c.report(RuleDatabaseIngress, a.SrcRange, "%s opens a Neo4j port to %s: %s", b.name(), attr, fix)
+			}
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_security_group") {
+		for _, in := range nested(b.Body, "ingress") {
+			if !opensDatabasePort(in.Body, b.Body) {
+				continue
+			}
+			for _, attr := range []string{"cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"} {
+				if a, ok := in.Body.Attributes[attr]; ok {
+					c.report(RuleDatabaseIngress, a.SrcRange, "%s: an ingress block opens a Neo4j port to %s: %s", b.name(), attr, fix)
+				}
+			}
+		}
+	}
+}
+
+// opensDatabasePort reports whether a rule's from_port..to_port (or all
+// protocols) covers a Neo4j port. `each.value` ports are resolved from a
+// literal for_each on the resource.
+func opensDatabasePort(rule, resource *hclsyntax.Body) bool {
+	for _, p := range []string{"ip_protocol", "protocol"} {
+		if a, ok := rule.Attributes[p]; ok && (key(a.Expr) == "-1" || key(a.Expr) == "all") {
+			return true
+		}
+	}
+	from := ports(rule.Attributes["from_port"], resource)
+	to := ports(rule.Attributes["to_port"], resource)
+	for i := range from {
+		hi := from[i]
+		if i < len(to) {
+			hi = to[i]
+		}
+		for _, p := range DatabasePorts {
+			if from[i] <= p && p <= hi {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ports evaluates a port attribute: a literal number, or each.value over a
+// literal for_each map or set.
+func ports(a *hclsyntax.Attribute, resource *hclsyntax.Body) []int64 {
+	if a == nil {
+		return nil
+	}
+	if n, ok := number(a.Expr); ok {
+		return []int64{n}
+	}
+	vars := a.Expr.Variables()
+	fe, ok := resource.Attributes["for_each"]
+	if len(vars) != 1 || vars[0].RootName() != "each" || !ok {
+		return nil
+	}
+	var out []int64
+	switch e := fe.Expr.(type) {
+	case *hclsyntax.ObjectConsExpr:
+		for _, item := range e.Items {
+			if n, ok := number(item.ValueExpr); ok {
+				out = append(out, n)
+			}
+		}
+	case *hclsyntax.TupleConsExpr:
+		for _, x := range e.Exprs {
+			if n, ok := number(x); ok {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func number(e hclsyntax.Expression) (int64, bool) {
+	v, diags := e.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type().FriendlyName() != "number" {
+		return 0, false
+	}
+	n, acc := v.AsBigFloat().Int64()
+	return n, acc == big.Exact
+}
+
+// checkSecretOutputs: no output carries a generated password or a secret's
+// value (sensitive = true does not help: `output -json` prints it).
+func checkSecretOutputs(c *checker, s *stack) {
+	for _, b := range s.blocks("output", "") {
+		a, ok := b.Body.Attributes["value"]
+		if !ok {
+			continue
+		}
+		for _, t := range a.Expr.Variables() {
+			bad := t.RootName() == "random_password"
+			for _, step := range t {
+				if at, ok := step.(hcl.TraverseAttr); ok && (at.Name == "secret_string" || at.Name == "secret_binary") {
+					bad = true
+				}
+			}
+			if bad {
+				c.report(RuleSecretOutput, a.SrcRange, "output %q exposes a secret value (%s); output the secret's ARN or name instead", b.Labels[0], b.file.source(t.SourceRange()))
+			}
+		}
+	}
+}
