@@ -3,6 +3,7 @@ module github.com/great-sun-group/credex-ci/ci
 go 1.26.1
 
 require (
+	dagger.io/dagger v0.21.8
 	github.com/dagger/otel-go v1.43.1-0.20260515012101-af7cd0684887
 	github.com/great-sun-group/credex-ci v0.0.0-00010101000000-000000000000
 	go.opentelemetry.io/otel/sdk v1.43.0
@@ -33,11 +34,13 @@ require (
 require (
 	github.com/99designs/gqlgen v0.17.89 // indirect
 	github.com/Khan/genqlient v0.8.1
+	github.com/adrg/xdg v0.5.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dagger/querybuilder v0.0.0-20260402040506-574a5e81cb59
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
+	github.com/mitchellh/go-homedir v1.1.0 // indirect
 	github.com/sosodev/duration v1.4.0 // indirect
 	github.com/vektah/gqlparser/v2 v2.5.32
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
