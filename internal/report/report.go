@@ -45,6 +45,8 @@ type Check struct {
 	// Evidence: what a person needs to see to believe the verdict (service
 	// events, stop reasons, exit codes, log lines, problems found).
 	Evidence []string `json:"evidence,omitempty"`
+	// TimedOut is set when the check ran out of time before deciding.
+	TimedOut bool `json:"timedOut,omitempty"`
 	// Tests holds the integration suite's results, when this check ran one.
 	Tests *TestSuite `json:"tests,omitempty"`
 	// Benchmark holds the load test's figures, when this check ran one.

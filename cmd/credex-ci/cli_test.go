@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cli runs the command line as a user would and returns the exit code,
+// stdout and stderr.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestHelpNamesCommandsExitCodesAndPolicy(t *testing.T) {
+	code, out, _ := cli(t, "help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"verify", "watch", "status", "health", "bench", "3  preflight refused", "4  timed out", "stage  timeouts:", "prod   timeouts:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	code, _, errOut := cli(t, "verify", "--help")
+	if code != 0 || !strings.Contains(errOut, "-task-definition") || !strings.Contains(errOut, "Exit codes") {
+		t.Errorf("verify --help: exit %d\n%s", code, errOut)
+	}
+}
+
+func TestBadInputIsRefusedBeforeAnyCallNamingTheFix(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "Usage:"},
+		{[]string{"deploy"}, `unknown command "deploy"`},
+		{[]string{"verify"}, "no environment given; pass --env=stage or --env=prod"},
+		{[]string{"verify", "--env=dev"}, "use --env=stage or --env=prod"},
+		{[]string{"verify", "--env=stage"}, "--task-definition is required"},
+		{[]string{"watch", "--env=stage", "credex-core-staging:3"}, "every input is a flag, e.g. --task-definition=credex-core-staging:3"},
+		{[]string{"health", "--env=stage"}, "--api-url is required"},
+		{[]string{"health", "--env=stage", "--api-url=localhost:8080"}, "not an http(s) URL"},
+		{[]string{"verify", "--env=stage", "--task-definition=x:1", "--api-url=http://a", "--checks=rollout,smoke"}, `unknown check "smoke"`},
+		{[]string{"verify", "--env=stage", "--task-definition=x:1", "--api-url=http://a", "--integration-dir=/nonexistent"}, "--integration-dir"},
+		{[]string{"watch", "--env=stage", "--task-definition=x:1", "--terraform-dir=/nonexistent"}, "--terraform-dir"},
+		{[]string{"watch", "--env=stage", "--task-definition=x:1", "--terraform-dir=" + tfDir(t, "000000000000"), "--aws-endpoint-url=127.0.0.1:4566"}, "--aws-endpoint-url=http://"},
+		{[]string{"bench", "--env=stage", "--bogus"}, "flag provided but not defined: -bogus"},
+	} {
+		code, _, errOut := cli(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, want %d and %q in:\n%s", tc.args, code, exitUsage, tc.want, errOut)
+		}
+	}
+}
+
+// tfDir is a terraform/ directory whose staging tfvars name account.
+func tfDir(t *testing.T, account string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "environments"), 0o755)
+	for _, f := range []string{"staging", "production"} {
+		os.WriteFile(filepath.Join(dir, "environments", f+".tfvars"), []byte("aws_account_id = \""+account+"\"\naws_region = \"af-south-1\"\n"), 0o644)
+	}
+	return dir
+}
+
+func TestHealthCommandAgainstALocalApp(t *testing.T) {
+	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/health" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok","build":{"commit":"0123456789abcdef"}}`))
+	}))
+	defer good.Close()
+	dir := t.TempDir()
+	code, out, _ := cli(t, "health", "--env=stage", "--api-url="+good.URL, "--revision=0123456789abcdef",
+		"--report-json="+filepath.Join(dir, "r.json"), "--report-md="+filepath.Join(dir, "r.md"))
+	if code != exitVerified {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "## ✅ Verification passed: stage") || !strings.Contains(out, "| health | ✅ pass |") || !strings.Contains(out, "build 0123456789abcdef") {
+		t.Errorf("report:\n%s", out)
+	}
+	var rep struct {
+		Verdict string
+		Checks  []struct{ Name, Verdict string }
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "r.json"))
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Verdict != "pass" || len(rep.Checks) != 1 || rep.Checks[0].Name != "health" {
+		t.Errorf("json report: %v %s", err, b)
+	}
+	if md, _ := os.ReadFile(filepath.Join(dir, "r.md")); string(md) != out {
+		t.Error("--report-md differs from what was printed")
+	}
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
+	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/integration"
+	"github.com/great-sun-group/credex-ci/internal/report"
+	"github.com/great-sun-group/credex-ci/internal/verify"
+)
+
+// run parses the subcommand's flags, builds the verification, runs it and
+// writes the report: Markdown on stdout, progress on stderr.
+func (sc subcommand) run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := sc.flags(&o, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitVerified
+		}
+		return exitUsage
+	}
+	cfg, err := o.config(ctx, sc, fs.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "credex-ci %s: %v\n", sc.name, strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		if errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "Run `credex-ci %s --help` for the flags.\n", sc.name)
+			return exitUsage
+		}
+		return exitPreflight
+	}
+	cfg.Progress = stderr
+	rep := verify.Run(ctx, cfg)
+	if err := o.writeReports(rep, stdout); err != nil {
+		fmt.Fprintf(stderr, "credex-ci %s: %v\n", sc.name, err)
+		return exitFailed
+	}
+	return exitCode(rep)
+}
+
+// config turns the flags into a verification, refusing bad input before
+// any call to AWS.
+func (o *options) config(ctx context.Context, sc subcommand, args []string) (verify.Config, error) {
+	if err := o.validate(sc, args); err != nil {
+		return verify.Config{}, err
+	}
+	checks := sc.checks
+	if sc.name == "verify" && o.checks != "" {
+		checks = splitList(o.checks)
+	}
+	if checks == nil {
+		checks = verify.AllChecks
+	}
+	usesAWS := slices.Contains(checks, verify.CheckRollout) || slices.Contains(checks, verify.CheckStatus)
+
+	env, err := envs.Lookup(o.env)
+	if err != nil {
+		return verify.Config{}, usageErr("%v", err)
+	}
+	if usesAWS {
+		if env, err = envs.Load(os.DirFS(o.terraformDir), o.env); err != nil {
+			return verify.Config{}, usageErr("%v (or pass --terraform-dir=<the terraform/ directory>)", err)
+		}
+	}
+	cfg := verify.Config{
+		Env:    env,
+		Target: report.Target{Cluster: o.cluster, Service: o.service, TaskDefinition: o.taskDefinition, URL: o.apiURL, Revision: o.revision},
+		Checks: checks, HealthPath: o.healthPath, BenchPaths: splitList(o.benchPaths),
+	}
+	if err := o.applyTerraformOutputs(&cfg); err != nil {
+		return verify.Config{}, err
+	}
+	needsURL := sc.needs.url && slices.ContainsFunc(checks, func(c string) bool {
+		return c == verify.CheckHealth || c == verify.CheckBench || c == verify.CheckIntegration
+	})
+	if needsURL && cfg.Target.URL == "" {
+		return verify.Config{}, usageErr("--api-url is required for the %s check(s): pass the API's base URL (or --terraform-outputs with an api_url output)", strings.Join(checks, ", "))
+	}
+
+	cfg.Policy, _ = verify.PolicyFor(env.Name)
+	if o.benchDuration > 0 {
+		cfg.Policy.BenchDuration = o.benchDuration
+	}
+	if o.benchRate > 0 {
+		cfg.Policy.BenchRate = o.benchRate
+	}
+	if o.rolloutTimeout > 0 {
+		cfg.Policy.RolloutTimeout = o.rolloutTimeout
+	}
+	if o.integrationDir != "" {
+		cfg.Integration = integration.CommandRunner{Dir: o.integrationDir, Command: strings.Fields(o.integrationCommand)}
+	}
+	if usesAWS {
+		if cfg.AWS, err = awsconf.Load(ctx, awsconf.Options{Region: env.Region, EndpointURL: o.endpoint, Profile: o.profile}); err != nil {
+			if strings.Contains(err.Error(), "endpoint URL") {
+				return verify.Config{}, usageErr("%v", err)
+			}
+			return verify.Config{}, err
+		}
+	}
+	return cfg, nil
+}
+
+// writeReports prints the Markdown report and writes the requested files.
+func (o *options) writeReports(rep *report.Report, stdout io.Writer) error {
+	md := rep.Markdown()
+	fmt.Fprint(stdout, md)
+	if o.reportMD != "" {
+		if err := os.WriteFile(o.reportMD, []byte(md), 0o644); err != nil {
+			return fmt.Errorf("writing --report-md: %w", err)
+		}
+	}
+	if o.reportJSON != "" {
+		b, err := rep.JSON()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.reportJSON, b, 0o644); err != nil {
+			return fmt.Errorf("writing --report-json: %w", err)
+		}
+	}
+	_, err := report.AppendStepSummary(md)
+	return err
+}
+
+// exitCode maps a report to the documented exit codes.
+func exitCode(rep *report.Report) int {
+	if c := rep.Find(verify.CheckPreflight); c != nil && c.Verdict != report.Pass {
+		return exitPreflight
+	}
+	if rep.OK() {
+		return exitVerified
+	}
+	timedOut, failed := false, false
+	for _, c := range rep.Checks {
+		if c.Verdict.Failed() {
+			failed = true
+			if !c.TimedOut {
+				return exitFailed
+			}
+			timedOut = true
+		}
+	}
+	if failed && timedOut {
+		return exitTimedOut
+	}
+	return exitFailed
+}

@@ -1,0 +1,64 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/great-sun-group/credex-ci/internal/loadgen"
+	"github.com/great-sun-group/credex-ci/internal/report"
+)
+
+// thresholds turns the policy into the load generator's thresholds.
+func (p Policy) thresholds() loadgen.Thresholds {
+	return loadgen.Thresholds{MaxP95: p.MaxP95, MaxP99: p.MaxP99, MaxErrorRate: p.MaxErrorRate, MinThroughput: p.BenchRate * p.MinThroughputOfRate}
+}
+
+// bench drives a constant request rate at the benchmark endpoints and holds
+// the latencies, throughput and error rate to the environment's thresholds.
+func (v *verification) bench(ctx context.Context, c *report.Check) error {
+	p := v.cfg.Policy
+	targets := make([]loadgen.Target, 0, len(v.cfg.BenchPaths))
+	for _, path := range v.cfg.BenchPaths {
+		targets = append(targets, loadgen.Target{Method: http.MethodGet, URL: v.url(path)})
+	}
+	v.progress.printf(CheckBench, "%.0f req/s for %s against %s", p.BenchRate, p.BenchDuration, strings.Join(v.cfg.BenchPaths, ", "))
+	last := time.Now()
+	res, err := loadgen.Run(ctx, loadgen.Options{
+		Targets: targets, Duration: p.BenchDuration, Rate: p.BenchRate,
+		Concurrency: p.BenchConcurrency, Timeout: p.BenchRequestTimeout,
+		Progress: func(s loadgen.Snapshot) {
+			if time.Since(last) >= 5*time.Second {
+				last = time.Now()
+				v.progress.printf(CheckBench, "%+v", s)
+			}
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("benchmark: %w", err)
+	}
+	th := p.thresholds()
+	c.Benchmark = &report.Benchmark{
+		Requests: res.Requests, Errors: res.Errors, Duration: res.Duration, Rate: p.BenchRate,
+		Throughput: res.Throughput, ErrorRate: res.ErrorRate,
+		P50: res.Latency.P50, P95: res.Latency.P95, P99: res.Latency.P99, Max: res.Latency.Max, Mean: res.Latency.Mean,
+		StatusCodes: res.StatusCodes,
+		Thresholds:  &report.BenchThreshold{MaxP95: th.MaxP95, MaxP99: th.MaxP99, MaxErrorRate: th.MaxErrorRate, MinThroughput: th.MinThroughput},
+	}
+	figures := fmt.Sprintf("p50 %s, p95 %s, p99 %s, max %s, %.1f req/s, %.2f%% errors",
+		ms(res.Latency.P50), ms(res.Latency.P95), ms(res.Latency.P99), ms(res.Latency.Max), res.Throughput, res.ErrorRate*100)
+	if violations := res.Evaluate(th); len(violations) > 0 {
+		c.Verdict = report.Fail
+		c.Summary = strings.Join(violations, "; ")
+		c.Evidence = append(c.Evidence, figures)
+		c.Evidence = append(c.Evidence, violations...)
+		return nil
+	}
+	c.Verdict = report.Pass
+	c.Summary = figures
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }

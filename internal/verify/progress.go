@@ -1,0 +1,29 @@
+package verify
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// progress writes one timestamped line per event, safe for concurrent checks.
+type progress struct {
+	mu  sync.Mutex
+	w   io.Writer
+	now func() time.Time
+}
+
+func newProgress(w io.Writer) *progress {
+	if w == nil {
+		w = io.Discard
+	}
+	return &progress{w: w, now: time.Now}
+}
+
+// printf writes "15:04:05 check       message".
+func (p *progress) printf(check, format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "%s %-11s %s\n", p.now().Format("15:04:05"), check, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,81 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sourcegraph/conc/panics"
+
+	"github.com/great-sun-group/credex-ci/internal/report"
+)
+
+// step is one check: its name, its own timeout, and what it does. run fills
+// Verdict, Summary and Evidence; runStep fills the rest.
+type step struct {
+	name    string
+	timeout time.Duration
+	run     func(ctx context.Context, c *report.Check) error
+}
+
+// runStep runs a step under its own timeout and turns whatever happens into
+// the check's entry: an error is the check's error (or a failure when the
+// deadline passed), a panic is the check's error with its location.
+func runStep(ctx context.Context, s step) (c report.Check) {
+	c = report.Check{Name: s.name, Started: time.Now()}
+	defer func() { c.Duration = time.Since(c.Started) }()
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	var err error
+	var pc panics.Catcher
+	pc.Try(func() { err = s.run(ctx, &c) })
+	if r := pc.Recovered(); r != nil {
+		c.Verdict = report.Error
+		c.Summary = fmt.Sprintf("the %s check panicked: %v (a bug in credex-ci; please report it with this output)", s.name, r.Value)
+		c.Evidence = append(c.Evidence, firstLines(string(r.Stack), 12)...)
+		return c
+	}
+	deadline := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)
+	switch {
+	case deadline && c.Verdict != report.Pass:
+		c.Verdict, c.TimedOut = report.Fail, true
+		msg := fmt.Sprintf("timed out after %s", s.timeout.Round(time.Second))
+		if c.Summary == "" {
+			c.Summary = msg
+		} else if !strings.Contains(c.Summary, "timed out") {
+			c.Summary = msg + ": " + c.Summary
+		}
+		if err != nil {
+			c.Evidence = append(c.Evidence, err.Error())
+		}
+	case err != nil:
+		c.Verdict = report.Error
+		if c.Summary == "" {
+			c.Summary = err.Error()
+		} else {
+			c.Evidence = append(c.Evidence, err.Error())
+		}
+	case c.Verdict == "":
+		c.Verdict = report.Error
+		c.Summary = "the check reported no verdict (a bug in credex-ci)"
+	}
+	return c
+}
+
+// skipped is the entry of a check that did not run.
+func skipped(name, reason string) report.Check {
+	return report.Check{Name: name, Verdict: report.Skip, Summary: "skipped: " + reason, Started: time.Now()}
+}
+
+func firstLines(s string, n int) []string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return lines
+}

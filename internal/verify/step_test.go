@@ -1,0 +1,66 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/great-sun-group/credex-ci/internal/report"
+)
+
+func TestRunStepTurnsAPanicIntoThatChecksError(t *testing.T) {
+	c := runStep(context.Background(), step{"status", time.Second, func(context.Context, *report.Check) error {
+		var m map[string]int
+		m["boom"]++
+		return nil
+	}})
+	if c.Verdict != report.Error || !strings.Contains(c.Summary, "panicked") || !strings.Contains(c.Summary, "nil map") {
+		t.Errorf("got %s: %s", c.Verdict, c.Summary)
+	}
+	if len(c.Evidence) == 0 {
+		t.Error("the panic's stack is the evidence")
+	}
+}
+
+func TestRunStepTimeoutIsAFailureMarkedTimedOut(t *testing.T) {
+	c := runStep(context.Background(), step{"health", 20 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}})
+	if c.Verdict != report.Fail || !c.TimedOut || !strings.Contains(c.Summary, "timed out after") {
+		t.Errorf("got %+v", c)
+	}
+	if c.Duration < 20*time.Millisecond || c.Started.IsZero() {
+		t.Errorf("timing not recorded: %+v", c)
+	}
+}
+
+func TestRunStepErrorAndMissingVerdict(t *testing.T) {
+	c := runStep(context.Background(), step{"bench", 0, func(context.Context, *report.Check) error { return errors.New("dial tcp: refused") }})
+	if c.Verdict != report.Error || c.Summary != "dial tcp: refused" {
+		t.Errorf("got %+v", c)
+	}
+	c = runStep(context.Background(), step{"bench", 0, func(context.Context, *report.Check) error { return nil }})
+	if c.Verdict != report.Error {
+		t.Errorf("a check that decides nothing must not pass: %+v", c)
+	}
+}
+
+func TestPolicyIsStricterInProduction(t *testing.T) {
+	stage, err := PolicyFor("stage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := PolicyFor("production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(prod.MaxP95 < stage.MaxP95 && prod.MaxP99 < stage.MaxP99 && prod.MaxErrorRate < stage.MaxErrorRate && prod.MinThroughputOfRate > stage.MinThroughputOfRate) {
+		t.Errorf("prod must be strict: stage %s / prod %s", stage, prod)
+	}
+	if _, err := PolicyFor("dev"); err == nil {
+		t.Error("unknown environment")
+	}
+}
