@@ -1,0 +1,41 @@
+# credex-ci developer commands. `make test` is what CI runs (.ci/run).
+SHELL := /usr/bin/env bash -o pipefail
+SHARED ?= ../shared
+EXAMPLE ?= examples/ledger-api
+
+.PHONY: test test-engine test-module test-bindings test-terraform test-example bindings bench
+
+## test: every check CI runs, in order of speed
+test: test-engine test-module test-bindings test-terraform test-example
+
+## test-engine: vet and unit/end-to-end tests of the plain-Go deploy engine
+test-engine:
+	go vet ./...
+	go test -count=1 ./...
+
+## test-module: the Dagger module builds and vets (it needs an engine to run)
+test-module:
+	cd ci && go build ./... && go vet ./... && go vet -tags e2e ./e2e/...
+
+## test-bindings: the committed Dagger bindings are what `dagger develop` makes
+test-bindings:
+	@if [ -x "$(SHARED)/dagger-codegen/generate" ]; then \
+	  "$(SHARED)/dagger-codegen/generate" --check . ; \
+	else echo "test-bindings: $(SHARED)/dagger-codegen not present, skipped"; fi
+
+## test-terraform: the stack is formatted (OpenTofu, built once and cached)
+test-terraform:
+	"$$(.ci/install-tofu)" fmt -check -recursive -diff terraform
+
+## test-example: the example service's own unit and integration tests
+test-example:
+	cd $(EXAMPLE) && npm ci --no-audit --no-fund && npm run build && npm test
+	.ci/example-integration $(EXAMPLE)
+
+## bindings: regenerate the Dagger bindings after changing a function of ci/
+bindings:
+	"$(SHARED)/dagger-codegen/generate" .
+
+## bench: the performance figures (rollout outcome detection, load generator vs autocannon)
+bench:
+	go run ./cmd/credex-bench
