@@ -1,0 +1,104 @@
+// Package tfoutputs reads the outputs of the credex-core Terraform stacks
+// (`terraform output -json`) into typed structs: the contract between the
+// stack (terraform/outputs.tf, docs/terraform.md) and the pipeline.
+package tfoutputs
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Outputs are the main stack's outputs. Secret values are never outputs:
+// only ARNs and names.
+type Outputs struct {
+	AWSAccountID        string            `json:"aws_account_id" contract:"required"`
+	AWSRegion           string            `json:"aws_region" contract:"required"`
+	Environment         string            `json:"environment"`
+	ClusterName         string            `json:"cluster_name" contract:"required"`
+	ServiceName         string            `json:"service_name" contract:"required"`
+	TaskFamily          string            `json:"task_family" contract:"required"`
+	TaskDefinitionARN   string            `json:"task_definition_arn"`
+	ContainerName       string            `json:"container_name" contract:"required"`
+	Image               string            `json:"image"`
+	APIURL              string            `json:"api_url" contract:"required"`
+	LoadBalancerDNSName string            `json:"load_balancer_dns_name"`
+	TargetGroupARN      string            `json:"target_group_arn" contract:"required"`
+	ECRRepositoryURL    string            `json:"ecr_repository_url" contract:"required"`
+	LogGroupName        string            `json:"log_group_name" contract:"required"`
+	LogStreamPrefix     string            `json:"log_stream_prefix"`
+	SecretARNs          map[string]string `json:"secret_arns" contract:"required"`
+	SecretNames         map[string]string `json:"secret_names"`
+	AlarmTopicARN       string            `json:"alarm_topic_arn"`
+	Neo4jInstanceIDs    map[string]string `json:"neo4j_instance_ids"`
+}
+
+// Registry are the registry stack's outputs (terraform/registry).
+type Registry struct {
+	RepositoryName string `json:"repository_name" contract:"required"`
+	RepositoryURL  string `json:"repository_url" contract:"required"`
+}
+
+// ErrNotApplied is returned (wrapped) when a stack has no outputs at all.
+var ErrNotApplied = errors.New("the stack has not been applied")
+
+// ErrMissing is returned (wrapped) when required outputs are missing.
+var ErrMissing = errors.New("missing Terraform outputs")
+
+// Parse reads the main stack's `terraform output -json`.
+func Parse(data []byte) (Outputs, error) {
+	var o Outputs
+	err := decode(data, &o, "terraform/outputs.tf")
+	return o, err
+}
+
+// ParseRegistry reads the registry stack's `terraform output -json`.
+func ParseRegistry(data []byte) (Registry, error) {
+	var r Registry
+	err := decode(data, &r, "terraform/registry/outputs.tf")
+	return r, err
+}
+
+// decode unwraps {"name": {"value": ..., "type": ..., "sensitive": ...}}
+// into the struct's json fields and checks the required ones are present.
+func decode(data []byte, into any, defined string) error {
+	var raw map[string]struct {
+		Value     json.RawMessage `json:"value"`
+		Sensitive bool            `json:"sensitive"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("reading terraform output -json: %w", err)
+	}
+	if len(raw) == 0 {
+		return fmt.Errorf("%w: it has no outputs; run plan and apply for this environment first", ErrNotApplied)
+	}
+	values := make(map[string]json.RawMessage, len(raw))
+	for name, o := range raw {
+		if len(o.Value) > 0 && string(o.Value) != "null" {
+			values[name] = o.Value
+		}
+	}
+	var missing []string
+	for _, f := range fields(into) {
+		if f.required {
+			if _, ok := values[f.name]; !ok {
+				missing = append(missing, f.name)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("%w: %s; they are defined in %s: apply the current stack (its outputs change only on apply)", ErrMissing, strings.Join(missing, ", "), defined)
+	}
+	flat, _ := json.Marshal(values)
+	if err := json.Unmarshal(flat, into); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("terraform output %s is a %s, want a %s: fix %s", te.Field, te.Value, te.Type, defined)
+		}
+		return fmt.Errorf("reading terraform output -json: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package tfoutputs
+
+import (
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/great-sun-group/credex-ci/internal/envs"
+)
+
+func staging(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/staging.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParse(t *testing.T) {
+	o, err := Parse(staging(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.ClusterName != "credex-cluster-staging" || o.ServiceName != "credex-core-service-staging" ||
+		o.TaskFamily != "credex-core-staging" || o.ContainerName != "credex-core" ||
+		o.LogGroupName != "/ecs/credex-core-staging" || o.AWSAccountID != "111111111111" || o.AWSRegion != "af-south-1" ||
+		!strings.HasPrefix(o.APIURL, "http://") || !strings.HasSuffix(o.ECRRepositoryURL, "/credex-core-staging") ||
+		!strings.Contains(o.TargetGroupARN, ":targetgroup/") {
+		t.Errorf("parsed %+v", o)
+	}
+	if !strings.Contains(o.SecretARNs["neo4j"], ":secret:neo4j_stage_secrets-") || o.SecretNames["app"] != "credex-core-staging-app" || o.Neo4jInstanceIDs["searchspace"] == "" {
+		t.Errorf("maps: %+v %+v %+v", o.SecretARNs, o.SecretNames, o.Neo4jInstanceIDs)
+	}
+	e, _ := envs.Lookup("stage")
+	e.AccountID, e.Region = "111111111111", "af-south-1"
+	if err := o.Matches(e); err != nil {
+		t.Errorf("staging outputs should match stage: %v", err)
+	}
+}
+
+func TestMatchesCatchesAnotherEnvironment(t *testing.T) {
+	o, _ := Parse(staging(t))
+	e, _ := envs.Lookup("prod")
+	e.AccountID = "222222222222"
+	err := o.Matches(e)
+	if err == nil {
+		t.Fatal("staging outputs must not match prod")
+	}
+	for _, want := range []string{`cluster_name is "credex-cluster-staging", want "credex-cluster-production"`, `aws_account_id is "111111111111", want "222222222222"`, "terraform/environments/production.tfvars"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func TestMissingOutputsAreNamed(t *testing.T) {
+	b := regexp.MustCompile(`(?m)^  "(api_url|secret_arns)".*\n`).ReplaceAll(staging(t), nil)
+	_, err := Parse(b)
+	if !errors.Is(err, ErrMissing) {
+		t.Fatalf("want ErrMissing, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "api_url, secret_arns") || !strings.Contains(err.Error(), "terraform/outputs.tf") {
+		t.Errorf("error should name the outputs and where they are defined: %v", err)
+	}
+	if _, err := Parse([]byte(`{}`)); !errors.Is(err, ErrNotApplied) {
+		t.Errorf("no outputs: %v", err)
+	}
+	if _, err := Parse([]byte(`{"cluster_name": {"value": null}}`)); !errors.Is(err, ErrMissing) {
+		t.Errorf("null counts as missing: %v", err)
+	}
+}
+
+func TestWrongTypeIsNamed(t *testing.T) {
+	b := strings.Replace(string(staging(t)), `"value": "credex-cluster-staging"`, `"value": 7`, 1)
+	_, err := Parse([]byte(b))
+	if err == nil || !strings.Contains(err.Error(), "cluster_name") || !strings.Contains(err.Error(), "number") {
+		t.Errorf("want an error naming cluster_name and its type: %v", err)
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	r, err := ParseRegistry([]byte(`{"repository_name":{"sensitive":false,"type":"string","value":"credex-core-staging"},"repository_url":{"sensitive":false,"type":"string","value":"111111111111.dkr.ecr.af-south-1.amazonaws.com/credex-core-staging"}}`))
+	if err != nil || r.RepositoryName != "credex-core-staging" || !strings.HasSuffix(r.RepositoryURL, "/credex-core-staging") {
+		t.Errorf("%+v %v", r, err)
+	}
+	if _, err := ParseRegistry([]byte(`{"repository_name":{"value":"x"}}`)); err == nil || !strings.Contains(err.Error(), "repository_url") || !strings.Contains(err.Error(), "terraform/registry/outputs.tf") {
+		t.Errorf("missing registry output: %v", err)
+	}
+}
+
+// The contract documented in docs/terraform.md and the stack's outputs.tf.
+func TestContractIsDeclaredByTheStack(t *testing.T) {
+	src, err := os.ReadFile("../../terraform/outputs.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fields(Outputs{}) {
+		if !strings.Contains(string(src), `output "`+f.name+`"`) {
+			t.Errorf("terraform/outputs.tf does not declare output %q", f.name)
+		}
+	}
+	want := []string{"aws_account_id", "aws_region", "cluster_name", "service_name", "task_family", "container_name", "api_url", "target_group_arn", "ecr_repository_url", "log_group_name", "secret_arns"}
+	if got := Contract(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Contract() = %v, want %v", got, want)
+	}
+}
