@@ -1,6 +1,9 @@
 package ecssim
 
 import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -167,28 +170,31 @@ func (s *Simulator) event(svc *service, now time.Time, format string, args ...an
 	}
 }
 
-// Identifiers. A counter feeds them so they are unique and stable in tests.
+// Identifiers are random, like ECS's: kumo keeps one state per process, so
+// two simulators must not produce the same task IDs (log stream names).
 
 func (s *Simulator) next() int {
 	s.seq++
 	return s.seq
 }
 
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:n]
+}
+
 func (s *Simulator) newUUID() string {
-	n := s.next()
-	h := strconv.FormatInt(int64(n)*2654435761%(1<<47)+int64(n), 16)
-	h = strings.Repeat("0", 32-len(h)) + h
+	h := randomHex(32)
 	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:]
 }
 
-func (s *Simulator) newTaskID() string {
-	n := s.next()
-	h := strconv.FormatInt(int64(n)*0x9E3779B1%(1<<62), 16)
-	return strings.Repeat("0", 32-len(h)-len(strconv.Itoa(n))) + h + strconv.Itoa(n)
-}
+func (s *Simulator) newTaskID() string { return randomHex(32) }
 
 func (s *Simulator) newDeploymentID() string {
-	return "ecs-svc/" + strconv.FormatInt(9223372036854775807-int64(s.next())*7919, 10)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "ecs-svc/" + strconv.FormatUint(binary.BigEndian.Uint64(b[:])%9e18+1e18, 10)
 }
 
 func (s *Simulator) arn(resource string) string {

@@ -1,0 +1,138 @@
+package rollout
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// decide turns one look at the service into a verdict, or nil to keep
+// watching. Failure reasons get the stopped tasks' evidence appended by the
+// caller.
+func (st *watchState) decide(svc types.Service, ours, primary *Deployment) *verdict {
+	w := st.w
+	want := shortTaskDef(w.TaskDefinition)
+	if ours != nil && ours.RolloutState == "FAILED" {
+		if primary != nil && primary != ours {
+			return &verdict{RolledBack, fmt.Sprintf("the circuit breaker rolled back to %s: deployment %s of %s failed (%s)", shortTaskDef(primary.TaskDefinition), ours.ID, want, ours.RolloutStateReason)}
+		}
+		return &verdict{Failed, fmt.Sprintf("deployment %s of %s failed (%s) and was not rolled back: the service still runs the failed task definition; fix it and deploy again, or deploy the previous revision", ours.ID, want, ours.RolloutStateReason)}
+	}
+	if primary != nil && !sameTaskDef(primary.TaskDefinition, w.TaskDefinition) {
+		return &verdict{RolledBack, fmt.Sprintf("the PRIMARY deployment %s runs %s, not %s: the rollout was rolled back or replaced by a newer deployment", primary.ID, shortTaskDef(primary.TaskDefinition), want)}
+	}
+	if primary == nil || primary != ours {
+		return nil
+	}
+	if ours.RolloutState == "COMPLETED" || (ours.RolloutState == "" && len(st.last) == 1 && ours.Running == ours.Desired) {
+		return &verdict{Completed, fmt.Sprintf("deployment %s of %s completed: %d of %d tasks running", ours.ID, want, ours.Running, ours.Desired)}
+	}
+	breaker := svc.DeploymentConfiguration != nil && svc.DeploymentConfiguration.DeploymentCircuitBreaker != nil && svc.DeploymentConfiguration.DeploymentCircuitBreaker.Enable
+	limit := w.FailedTaskLimit
+	if limit <= 0 {
+		limit = DefaultFailedTaskLimit
+	}
+	if !breaker && int(ours.Failed) >= limit {
+		return &verdict{Failed, fmt.Sprintf("%d tasks of %s failed to start and service %s has no deployment circuit breaker to stop the rollout, so ECS would keep retrying: fix the task definition and deploy again, or deploy the previous revision (and enable the circuit breaker with rollback)", ours.Failed, want, w.Service)}
+	}
+	return nil
+}
+
+// evidence summarises the stopped tasks for a failure reason.
+func (st *watchState) evidence() string {
+	tasks := st.result.StoppedTasks
+	if len(tasks) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "; %d new task(s) stopped, the latest with: %s", len(tasks), describeStop(tasks[len(tasks)-1]))
+	last := tasks[len(tasks)-1]
+	if line := keyLogLine(last.LastLogLines); line != "" {
+		fmt.Fprintf(&b, "; it logged: %q", line)
+	}
+	if st.w.LogGroup != "" {
+		fmt.Fprintf(&b, "; see logs in %s", st.w.LogGroup)
+		if stream := st.logStream(last.ARN); stream != "" {
+			fmt.Fprintf(&b, " (stream %s)", stream)
+		}
+	}
+	return b.String()
+}
+
+// keyLogLine picks the line that best says why a task died: the last one
+// mentioning an error, else the last one.
+func keyLogLine(lines []string) string {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(strings.ToLower(lines[i]), "error") {
+			return strings.TrimSpace(lines[i])
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+func describeStop(t StoppedTask) string {
+	s := t.StoppedReason
+	var exits []string
+	for _, c := range t.Containers {
+		e := c.Name
+		if c.ExitCode != nil {
+			e += fmt.Sprintf(" exit code %d", *c.ExitCode)
+		}
+		if c.Reason != "" {
+			e += ": " + c.Reason
+		}
+		exits = append(exits, e)
+	}
+	if len(exits) > 0 {
+		s += " (" + strings.Join(exits, ", ") + ")"
+	}
+	return s
+}
+
+func convertDeployments(in []types.Deployment) []Deployment {
+	out := make([]Deployment, 0, len(in))
+	for _, d := range in {
+		out = append(out, Deployment{
+			ID: aws.ToString(d.Id), TaskDefinition: aws.ToString(d.TaskDefinition), Status: aws.ToString(d.Status),
+			RolloutState: string(d.RolloutState), RolloutStateReason: aws.ToString(d.RolloutStateReason),
+			Desired: d.DesiredCount, Running: d.RunningCount, Pending: d.PendingCount, Failed: d.FailedTasks,
+		})
+	}
+	return out
+}
+
+func equalDeployments(a, b []Deployment) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func findByTaskDef(ds []types.Deployment, taskDef string) *types.Deployment {
+	for i := range ds {
+		if sameTaskDef(aws.ToString(ds[i].TaskDefinition), taskDef) {
+			return &ds[i]
+		}
+	}
+	return nil
+}
+
+// shortTaskDef turns an ARN into family:revision.
+func shortTaskDef(s string) string {
+	if i := strings.LastIndex(s, "task-definition/"); i >= 0 {
+		return s[i+len("task-definition/"):]
+	}
+	return s
+}
+
+func sameTaskDef(a, b string) bool { return shortTaskDef(a) == shortTaskDef(b) }

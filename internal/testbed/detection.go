@@ -1,0 +1,107 @@
+package testbed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/great-sun-group/credex-ci/internal/rollout"
+)
+
+// DetectionGoal is the longest a rollout's outcome may take to be reported
+// after ECS settles it (the AWS CLI waiter polls every 15 s).
+const DetectionGoal = 3 * time.Second
+
+// DetectionScenarios are the scenarios MeasureOutcomeDetection runs: a
+// success and the two ways the circuit breaker fails a rollout.
+var DetectionScenarios = []string{"healthy", "rollback", "breaker-failed"}
+
+// detectionStep is the scripted rollouts' step: real time, so the watcher's
+// cadence (500 ms backing off to 2 s, jittered) plays out as in production.
+const detectionStep = time.Second
+
+// DetectionSample is one measured rollout.
+type DetectionSample struct {
+	Scenario string
+	// Outcome is what the watcher reported (and the simulator settled).
+	Outcome string
+	// Latency is from the simulator settling the rollout to the watcher
+	// reporting it.
+	Latency time.Duration
+}
+
+// MeasureOutcomeDetection runs each of DetectionScenarios runsPerScenario
+// times on a fresh bed (the runs in parallel, each on its own service) with
+// the rollout watcher at its default cadence, and returns one sample per
+// run. It fails if the watcher's verdict differs from the simulator's.
+func MeasureOutcomeDetection(ctx context.Context, runsPerScenario int) ([]DetectionSample, error) {
+	if runsPerScenario < 1 {
+		return nil, fmt.Errorf("measure outcome detection: runsPerScenario must be at least 1, got %d", runsPerScenario)
+	}
+	b, err := Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		samples []DetectionSample
+		errs    []error
+	)
+	for _, name := range DetectionScenarios {
+		for run := range runsPerScenario {
+			wg.Go(func() {
+				sample, err := b.measureOnce(ctx, name, run)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				samples = append(samples, sample)
+			})
+		}
+	}
+	wg.Wait()
+	return samples, errors.Join(errs...)
+}
+
+func (b *Bed) measureOnce(ctx context.Context, name string, run int) (DetectionSample, error) {
+	setup, err := Preset(name, detectionStep)
+	if err != nil {
+		return DetectionSample{}, err
+	}
+	setup.Service = fmt.Sprintf("credex-core-service-staging-%s-%d", name, run)
+	d, err := b.Deploy(ctx, setup)
+	if err != nil {
+		return DetectionSample{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*detectionStep)
+	defer cancel()
+	w := d.Watcher(b)
+	res, err := w.Watch(ctx)
+	if err != nil {
+		return DetectionSample{}, fmt.Errorf("%s run %d: %w", name, run, err)
+	}
+	settled, ok := b.Sim.Settlement(d.Cluster, d.Service, d.TaskDefinition)
+	if !ok {
+		return DetectionSample{}, fmt.Errorf("%s run %d: the watcher reported %s (%s) but the simulator never settled the rollout", name, run, res.Outcome, res.Reason)
+	}
+	if string(res.Outcome) != settled.Outcome {
+		return DetectionSample{}, fmt.Errorf("%s run %d: the watcher reported %s, the simulator settled %s", name, run, res.Outcome, settled.Outcome)
+	}
+	return DetectionSample{Scenario: name, Outcome: settled.Outcome, Latency: res.Finished.Sub(settled.At)}, nil
+}
+
+// Watcher returns a rollout watcher for the deployment, with the bed's
+// clients and default cadence.
+func (d *Deployment) Watcher(b *Bed) *rollout.Watcher {
+	return &rollout.Watcher{
+		ECS: b.ECS(), Logs: b.Logs(),
+		Cluster: d.Cluster, Service: d.Service, TaskDefinition: d.TaskDefinition,
+		ContainerName: d.ContainerName, LogGroup: d.LogGroup, LogStreamPrefix: d.LogStreamPrefix,
+	}
+}

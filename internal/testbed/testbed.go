@@ -1,0 +1,144 @@
+// Package testbed runs a local AWS for credex-ci's end-to-end tests and
+// benchmarks: kumo in-process (STS, ECR, Secrets Manager, CloudWatch Logs,
+// ELBv2) plus our ECS control-plane simulator (internal/ecssim), behind ONE
+// endpoint on 127.0.0.1 that routes ECS requests (by X-Amz-Target) to the
+// simulator and everything else to kumo, so a single --aws-endpoint-url
+// serves the whole pipeline. It also sets up scripted deployments through
+// real SDK calls (Deploy) and measures how fast the rollout watcher detects
+// outcomes (MeasureOutcomeDetection).
+package testbed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/sivchari/kumo"
+
+	"github.com/great-sun-group/credex-ci/internal/ecssim"
+	"github.com/great-sun-group/credex-ci/internal/envs"
+)
+
+// AccountID is the account kumo's STS reports and the simulator's ARNs
+// carry.
+const AccountID = "000000000000"
+
+// Static test credentials; kumo and the simulator accept any.
+const (
+	AccessKeyID     = "AKIDTESTBED"
+	SecretAccessKey = "testbed-secret"
+)
+
+// Bed is a running test bed.
+type Bed struct {
+	// URL is the one AWS endpoint (http://127.0.0.1:port).
+	URL string
+	// Region is the region clients should use (envs.DefaultRegion).
+	Region string
+	// Sim is the ECS simulator, for scripting scenarios and reading
+	// settlements.
+	Sim *ecssim.Simulator
+
+	kumo   *kumo.Server
+	server *http.Server
+	proxy  *httputil.ReverseProxy
+
+	mu        sync.Mutex
+	unhealthy map[string]TargetHealth // by target group ARN
+	hookErr   error
+	seq       int
+}
+
+// Start starts kumo, the simulator and the routing endpoint. ctx bounds
+// the start only; Close stops everything.
+func Start(ctx context.Context) (*Bed, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b := &Bed{Region: envs.DefaultRegion, unhealthy: map[string]TargetHealth{}}
+	b.kumo = kumo.NewServer()
+	kumoURL, err := url.Parse(b.kumo.URL)
+	if err != nil {
+		b.kumo.Close()
+		return nil, fmt.Errorf("test bed: kumo URL %q: %w", b.kumo.URL, err)
+	}
+	b.proxy = httputil.NewSingleHostReverseProxy(kumoURL)
+	b.Sim = ecssim.New(ecssim.Options{Region: b.Region, AccountID: AccountID, OnTask: b.onTask})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.kumo.Close()
+		return nil, fmt.Errorf("test bed: listening on 127.0.0.1: %w", err)
+	}
+	b.URL = "http://" + ln.Addr().String()
+	b.server = &http.Server{Handler: http.HandlerFunc(b.route), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = b.server.Serve(ln) }()
+	return b, nil
+}
+
+// Close stops the endpoint, the simulator and kumo.
+func (b *Bed) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = b.server.Shutdown(ctx)
+	b.kumo.Close()
+}
+
+// route sends ECS calls to the simulator and the rest to kumo.
+func (b *Bed) route(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), ecssim.TargetPrefix) {
+		b.Sim.ServeHTTP(w, r)
+		return
+	}
+	if b.serveTargetHealth(w, r) {
+		return
+	}
+	b.proxy.ServeHTTP(w, r)
+}
+
+// Config is an aws.Config for the bed: its region, static credentials and
+// BaseEndpoint. Clients made from it reach the bed.
+func (b *Bed) Config() aws.Config {
+	return aws.Config{
+		Region:       b.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+		BaseEndpoint: aws.String(b.URL),
+	}
+}
+
+// ECS, Logs and ELB are SDK clients for the bed.
+func (b *Bed) ECS() *ecs.Client { return ecs.NewFromConfig(b.Config()) }
+
+// Logs is a CloudWatch Logs client for the bed.
+func (b *Bed) Logs() *cloudwatchlogs.Client { return cloudwatchlogs.NewFromConfig(b.Config()) }
+
+// ELB is an ELBv2 client for the bed.
+func (b *Bed) ELB() *elb.Client { return elb.NewFromConfig(b.Config()) }
+
+// HookError returns the first error the bed met while acting for ECS
+// (registering targets, writing task logs), if any.
+func (b *Bed) HookError() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.hookErr
+}
+
+func (b *Bed) recordHookErr(err error) {
+	if err == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hookErr = errors.Join(b.hookErr, err)
+}
