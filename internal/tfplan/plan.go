@@ -17,6 +17,7 @@ type Plan struct {
 	// ResourceDrift lists changes made outside Terraform since the last
 	// apply, found by the plan's refresh.
 	ResourceDrift []ResourceChange `json:"resource_drift"`
+	Variables     Variables        `json:"variables"`
 	Errored       bool             `json:"errored"`
 }
 
@@ -81,4 +82,26 @@ func Parse(data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("reading the plan JSON: format_version %s is not supported (want 1.x); use Terraform or OpenTofu 1.x", p.FormatVersion)
 	}
 	return &p, nil
+}
+
+// Variables are the input variables the plan was made with (only present in
+// plans, not in drift-only JSON).
+type Variables map[string]struct {
+	Value any `json:"value"`
+}
+
+// CheckFor refuses a plan made for another environment or account than the
+// one it is about to be applied to (read from the plan's `environment` and
+// `aws_account_id` variables).
+func (p *Plan) CheckFor(terraformEnv, accountID string) error {
+	for name, want := range map[string]string{"environment": terraformEnv, "aws_account_id": accountID} {
+		v, ok := p.Variables[name]
+		if !ok || want == "" {
+			continue
+		}
+		if got := fmt.Sprint(v.Value); got != want {
+			return fmt.Errorf("refusing to apply: the plan was made with %s = %q, but this run targets %q; plan again with the same --env as apply", name, got, want)
+		}
+	}
+	return nil
 }

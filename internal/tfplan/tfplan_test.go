@@ -155,3 +155,14 @@ func TestMarkdownEscapesCells(t *testing.T) {
 		t.Errorf("pipe not escaped: %s", s.Markdown())
 	}
 }
+
+func TestCheckForRefusesAnotherEnvironment(t *testing.T) {
+	p := load(t, "deploy.json")
+	if err := p.CheckFor("staging", ""); err != nil {
+		t.Errorf("staging plan for staging: %v", err)
+	}
+	err := p.CheckFor("production", "222222222222")
+	if err == nil || !strings.Contains(err.Error(), `environment = "staging"`) || !strings.Contains(err.Error(), "same --env") {
+		t.Errorf("want a refusal naming the plan's environment: %v", err)
+	}
+}
