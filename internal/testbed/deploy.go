@@ -202,3 +202,18 @@ func (b *Bed) targetGroupName() string {
 	b.mu.Unlock()
 	return fmt.Sprintf("credex-%d-%d", time.Now().UnixNano()%1_000_000_000, n)
 }
+
+// WaitSettled waits until the simulator has settled the deployment's
+// rollout and returns the settlement.
+func (b *Bed) WaitSettled(ctx context.Context, d *Deployment) (ecssim.Settlement, error) {
+	for {
+		if st, ok := b.Sim.Settlement(d.Cluster, d.Service, d.TaskDefinition); ok {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return ecssim.Settlement{}, fmt.Errorf("test bed: the rollout of %s did not settle: %w", d.TaskDefinition, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
