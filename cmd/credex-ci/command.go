@@ -78,6 +78,9 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 	if err := o.applyTerraformOutputs(&cfg); err != nil {
 		return verify.Config{}, err
 	}
+	if sc.needs.taskDefinition && cfg.Target.TaskDefinition == "" && slices.Contains(checks, verify.CheckRollout) {
+		return verify.Config{}, usageErr("%s", errNoTaskDefinition)
+	}
 	needsURL := sc.needs.url && slices.ContainsFunc(checks, func(c string) bool {
 		return c == verify.CheckHealth || c == verify.CheckBench || c == verify.CheckIntegration
 	})
@@ -91,6 +94,9 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 	}
 	if o.benchRate > 0 {
 		cfg.Policy.BenchRate = o.benchRate
+	}
+	if o.healthAttempts > 0 {
+		cfg.Policy.HealthAttempts = o.healthAttempts
 	}
 	if o.rolloutTimeout > 0 {
 		cfg.Policy.RolloutTimeout = o.rolloutTimeout

@@ -29,6 +29,7 @@ type options struct {
 	healthPath, benchPaths                             string
 	benchDuration, rolloutTimeout                      time.Duration
 	benchRate                                          float64
+	healthAttempts                                     int
 	checks                                             string
 }
 
@@ -46,6 +47,7 @@ func (sc subcommand) flags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.apiURL, "api-url", "", "the API's base URL, e.g. https://api.stage.example")
 	fs.StringVar(&o.revision, "revision", "", "git SHA or image tag the app must report in its health body (optional)")
 	fs.StringVar(&o.healthPath, "health-path", "/health", "health endpoint, relative to --api-url")
+	fs.IntVar(&o.healthAttempts, "health-attempts", 0, "how many times to try the health endpoint (default: the environment's policy)")
 	fs.StringVar(&o.benchPaths, "bench-paths", "", "comma-separated endpoints the benchmark requests (default: --health-path)")
 	fs.DurationVar(&o.benchDuration, "bench-duration", 0, "benchmark duration (default: the environment's policy)")
 	fs.Float64Var(&o.benchRate, "bench-rate", 0, "benchmark rate in requests/s (default: the environment's policy)")
@@ -65,6 +67,8 @@ func (sc subcommand) flags(o *options, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+const errNoTaskDefinition = "--task-definition is required to watch the rollout: pass the family:revision just deployed (e.g. --task-definition=credex-core-staging:42, as printed by the deploy, or --terraform-outputs with task_definition_arn)"
+
 // errUsage marks input errors (exit code 2).
 var errUsage = errors.New("usage")
 
@@ -80,8 +84,8 @@ func (o *options) validate(sc subcommand, args []string) error {
 	if _, err := envs.Lookup(o.env); err != nil {
 		return usageErr("%v", err)
 	}
-	if sc.needs.taskDefinition && o.taskDefinition == "" && !skips(o.checks, verify.CheckRollout) {
-		return usageErr("--task-definition is required to watch the rollout: pass the family:revision just deployed (e.g. --task-definition=credex-core-staging:42, as printed by the deploy)")
+	if sc.needs.taskDefinition && o.taskDefinition == "" && o.terraformOutputs == "" && !skips(o.checks, verify.CheckRollout) {
+		return usageErr("%s", errNoTaskDefinition)
 	}
 	if o.apiURL != "" {
 		u, err := url.Parse(o.apiURL)
@@ -94,8 +98,8 @@ func (o *options) validate(sc subcommand, args []string) error {
 			return usageErr("--integration-dir %q is not a directory: pass the app's checkout (where package.json is)", o.integrationDir)
 		}
 	}
-	if o.benchRate < 0 || o.benchDuration < 0 || o.rolloutTimeout < 0 {
-		return usageErr("--bench-rate, --bench-duration and --rollout-timeout must be positive")
+	if o.benchRate < 0 || o.benchDuration < 0 || o.rolloutTimeout < 0 || o.healthAttempts < 0 {
+		return usageErr("--bench-rate, --bench-duration, --rollout-timeout and --health-attempts must be positive")
 	}
 	for _, c := range splitList(o.checks) {
 		if !slices.Contains(verify.AllChecks, c) {

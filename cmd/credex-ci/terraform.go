@@ -1,11 +1,42 @@
 package main
 
-import "github.com/great-sun-group/credex-ci/internal/verify"
+import (
+	"os"
 
-// applyTerraformOutputs fills the target from `terraform output -json`.
+	"github.com/great-sun-group/credex-ci/internal/tfoutputs"
+	"github.com/great-sun-group/credex-ci/internal/verify"
+)
+
+// applyTerraformOutputs fills what the flags left empty from the file
+// `terraform output -json` wrote, after checking the outputs belong to the
+// environment. Flags win over outputs.
 func (o *options) applyTerraformOutputs(cfg *verify.Config) error {
 	if o.terraformOutputs == "" {
 		return nil
 	}
-	return usageErr("--terraform-outputs is not available in this build yet: pass --cluster, --service, --task-definition and --api-url")
+	data, err := os.ReadFile(o.terraformOutputs)
+	if err != nil {
+		return usageErr("--terraform-outputs: %v (write it with `terraform -chdir=terraform output -json > outputs.json`)", err)
+	}
+	out, err := tfoutputs.Parse(data)
+	if err != nil {
+		return usageErr("--terraform-outputs %s: %v", o.terraformOutputs, err)
+	}
+	if err := out.Matches(cfg.Env); err != nil {
+		return usageErr("--terraform-outputs %s: %v", o.terraformOutputs, err)
+	}
+	t := &cfg.Target
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&t.Cluster, out.ClusterName}, {&t.Service, out.ServiceName}, {&t.TaskDefinition, out.TaskDefinitionARN},
+		{&t.URL, out.APIURL}, {&cfg.ContainerName, out.ContainerName}, {&cfg.LogGroup, out.LogGroupName},
+		{&cfg.LogStreamPrefix, out.LogStreamPrefix},
+	} {
+		if *f.dst == "" {
+			*f.dst = f.v
+		}
+	}
+	return nil
 }

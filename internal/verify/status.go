@@ -2,12 +2,64 @@ package verify
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/great-sun-group/credex-ci/internal/report"
+	"github.com/great-sun-group/credex-ci/internal/status"
 )
 
-// status is wired to internal/status when that package lands.
+// status checks running == desired, every task RUNNING (and HEALTHY where
+// the container has a health check) and the load balancer's targets healthy.
 func (v *verification) status(ctx context.Context, c *report.Check) error {
-	return errors.New("the status check is not available in this build yet")
+	t := v.cfg.Target
+	res, err := status.Checker{
+		ECS: ecs.NewFromConfig(v.cfg.AWS), ELB: elbv2.NewFromConfig(v.cfg.AWS),
+		Cluster: t.Cluster, Service: t.Service,
+	}.Check(ctx)
+	if err != nil {
+		return fmt.Errorf("status of %s/%s: %w", t.Cluster, t.Service, err)
+	}
+	counts := fmt.Sprintf("%d/%d running, %d pending", res.Running, res.Desired, res.Pending)
+	c.Evidence = append(c.Evidence, counts+" ("+shortTaskDef(res.TaskDefinition)+")")
+	healthyTargets := 0
+	for _, task := range res.Tasks {
+		c.Evidence = append(c.Evidence, describeTask(task))
+	}
+	for _, target := range res.Targets {
+		line := fmt.Sprintf("target %s:%d in %s: %s", target.ID, target.Port, path.Base(target.TargetGroupARN), target.State)
+		if target.Reason != "" || target.Description != "" {
+			line += fmt.Sprintf(" (%s %s)", target.Reason, target.Description)
+		}
+		if target.State == "healthy" {
+			healthyTargets++
+		}
+		c.Evidence = append(c.Evidence, line)
+	}
+	if !res.OK() {
+		c.Verdict = report.Fail
+		c.Summary = strings.Join(res.Problems, "; ")
+		return nil
+	}
+	c.Verdict = report.Pass
+	c.Summary = fmt.Sprintf("%s; %d task(s) RUNNING, %d/%d target(s) healthy", counts, len(res.Tasks), healthyTargets, len(res.Targets))
+	return nil
+}
+
+func describeTask(t status.Task) string {
+	s := fmt.Sprintf("task %s (%s): %s", path.Base(t.ARN), shortTaskDef(t.TaskDefinition), t.LastStatus)
+	if t.HealthStatus != "" {
+		s += ", " + t.HealthStatus
+	}
+	for _, ct := range t.Containers {
+		s += fmt.Sprintf("; container %s %s", ct.Name, ct.LastStatus)
+		if ct.HasHealthCheck {
+			s += " " + ct.HealthStatus
+		}
+	}
+	return s
 }

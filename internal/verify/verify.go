@@ -111,7 +111,8 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 		c := runStep(ctx, step{CheckRollout, v.cfg.Policy.RolloutTimeout, v.rollout})
 		rep.Add(c)
 		if c.Verdict != report.Pass {
-			skipRest("the rollout did not complete (" + c.Summary + "), so the new version is not what answers")
+			outcome, _, _ := strings.Cut(c.Summary, ":")
+			skipRest("the rollout did not complete (" + outcome + "), so the new version is not what answers; see the rollout check")
 			return rep
 		}
 	}
