@@ -1,8 +1,3 @@
-//go:build testbed
-
-// Built with -tags=testbed until internal/testbed is committed; then drop the
-// tag here and delete detection_pending.go.
-
 package main
 
 import (
