@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/great-sun-group/credex-ci/internal/ecssim"
 	"github.com/great-sun-group/credex-ci/internal/rollout"
 )
 
@@ -15,12 +16,21 @@ import (
 const DetectionGoal = 3 * time.Second
 
 // DetectionScenarios are the scenarios MeasureOutcomeDetection runs: a
-// success and the two ways the circuit breaker fails a rollout.
-var DetectionScenarios = []string{"healthy", "rollback", "breaker-failed"}
+// success, a slow success (3 s between changes, so the watcher backs off to
+// its cap) and the two ways the circuit breaker fails a rollout.
+var DetectionScenarios = []string{"healthy", "slow", "rollback", "breaker-failed"}
 
 // detectionStep is the scripted rollouts' step: real time, so the watcher's
 // cadence (500 ms backing off to 2 s, jittered) plays out as in production.
+// The slow rollout's steps are ecssim.SlowFactor times longer.
 const detectionStep = time.Second
+
+func detectionStepFor(scenario string) time.Duration {
+	if scenario == "slow" {
+		return detectionStep * 3 / ecssim.SlowFactor
+	}
+	return detectionStep
+}
 
 // DetectionSample is one measured rollout.
 type DetectionSample struct {
@@ -70,7 +80,7 @@ func MeasureOutcomeDetection(ctx context.Context, runsPerScenario int) ([]Detect
 }
 
 func (b *Bed) measureOnce(ctx context.Context, name string, run int) (DetectionSample, error) {
-	setup, err := Preset(name, detectionStep)
+	setup, err := Preset(name, detectionStepFor(name))
 	if err != nil {
 		return DetectionSample{}, err
 	}
@@ -79,7 +89,7 @@ func (b *Bed) measureOnce(ctx context.Context, name string, run int) (DetectionS
 	if err != nil {
 		return DetectionSample{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*detectionStep)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	w := d.Watcher(b)
 	res, err := w.Watch(ctx)

@@ -1,0 +1,81 @@
+package testbed_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/great-sun-group/credex-ci/internal/testbed"
+)
+
+// One endpoint serves ECS (the simulator) and the rest (kumo).
+func TestOneEndpointRoutesECSAndTheRest(t *testing.T) {
+	bed, err := testbed.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bed.Close()
+	if !strings.HasPrefix(bed.URL, "http://127.0.0.1:") {
+		t.Fatalf("URL = %s", bed.URL)
+	}
+	id, err := sts.NewFromConfig(bed.Config()).GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Account) != testbed.AccountID {
+		t.Fatalf("kumo STS through the bed: %+v, %v", id, err)
+	}
+	d, err := bed.Deploy(t.Context(), testbed.Setup{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := bed.ECS().DescribeServices(t.Context(), &ecs.DescribeServicesInput{Cluster: aws.String(d.Cluster), Services: []string{d.Service}})
+	if err != nil || len(out.Services) != 1 || aws.ToString(out.Services[0].TaskDefinition) != d.TaskDefinition {
+		t.Fatalf("simulated ECS through the bed: %+v, %v", out, err)
+	}
+	if d.Cluster != "credex-cluster-staging" || d.Service != "credex-core-service-staging" || !strings.HasSuffix(d.TaskDefinition, ":task-definition/credex-core-staging:2") || !strings.HasSuffix(d.PreviousTaskDefinition, ":1") {
+		t.Fatalf("deployment = %+v", d)
+	}
+}
+
+func TestMeasureOutcomeDetection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	samples, err := testbed.MeasureOutcomeDetection(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(samples) != len(testbed.DetectionScenarios) {
+		t.Fatalf("samples = %+v", samples)
+	}
+	want := map[string]string{"healthy": "completed", "slow": "completed", "rollback": "rolled-back", "breaker-failed": "failed"}
+	for _, s := range samples {
+		if want[s.Scenario] != s.Outcome || s.Latency < 0 {
+			t.Errorf("sample = %+v", s)
+		}
+		t.Logf("%s: %s detected %v after the simulator settled it", s.Scenario, s.Outcome, s.Latency)
+	}
+}
+
+// BenchmarkOutcomeDetection reports the worst and mean time from the
+// simulator settling a rollout to the watcher reporting it (goal: at most
+// testbed.DetectionGoal), over the detection scenarios.
+func BenchmarkOutcomeDetection(b *testing.B) {
+	var worst, total time.Duration
+	n := 0
+	for b.Loop() {
+		samples, err := testbed.MeasureOutcomeDetection(b.Context(), 2)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, s := range samples {
+			worst = max(worst, s.Latency)
+			total += s.Latency
+			n++
+		}
+	}
+	b.ReportMetric(float64(worst.Milliseconds()), "max-detect-ms")
+	b.ReportMetric(float64(total.Milliseconds())/float64(n), "mean-detect-ms")
+}
