@@ -279,6 +279,69 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return (*CredexCi).Test(&parent, ctx)
+		case "Verify":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var taskDefinition string
+			if inputArgs["taskDefinition"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["taskDefinition"]), &taskDefinition)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg taskDefinition", err))
+				}
+			}
+			var apiUrl string
+			if inputArgs["apiURL"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["apiURL"]), &apiUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiURL", err))
+				}
+			}
+			var revision string
+			if inputArgs["revision"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["revision"]), &revision)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg revision", err))
+				}
+			}
+			var cluster string
+			if inputArgs["cluster"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["cluster"]), &cluster)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg cluster", err))
+				}
+			}
+			var service string
+			if inputArgs["service"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["service"]), &service)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg service", err))
+				}
+			}
+			var checks string
+			if inputArgs["checks"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["checks"]), &checks)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg checks", err))
+				}
+			}
+			var benchDuration string
+			if inputArgs["benchDuration"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["benchDuration"]), &benchDuration)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchDuration", err))
+				}
+			}
+			return (*CredexCi).Verify(&parent, ctx, env, taskDefinition, apiUrl, revision, cluster, service, checks, benchDuration)
 		case "":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
