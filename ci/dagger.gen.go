@@ -111,6 +111,38 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 	return nil
 }
 
+func (r TerraformPlan) MarshalJSON() ([]byte, error) {
+	var concrete struct {
+		Env      string
+		File     *dagger.File
+		Markdown string
+		Text     string
+	}
+	concrete.Env = r.Env
+	concrete.File = r.File
+	concrete.Markdown = r.Markdown
+	concrete.Text = r.Text
+	return json.Marshal(&concrete)
+}
+
+func (r *TerraformPlan) UnmarshalJSON(bs []byte) error {
+	var concrete struct {
+		Env      string
+		File     *dagger.File
+		Markdown string
+		Text     string
+	}
+	err := json.Unmarshal(bs, &concrete)
+	if err != nil {
+		return err
+	}
+	r.Env = concrete.Env
+	r.File = concrete.File
+	r.Markdown = concrete.Markdown
+	r.Text = concrete.Text
+	return nil
+}
+
 func main() {
 	ctx := context.Background()
 
@@ -230,6 +262,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 	switch parentName {
 	case "CredexCi":
 		switch fnName {
+		case "Apply":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var plan *dagger.File
+			if inputArgs["plan"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["plan"]), &plan)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg plan", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			return (*CredexCi).Apply(&parent, ctx, env, plan, stateBucket)
 		case "Build":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -265,6 +325,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*CredexCi).Build(&parent, ctx, target, platform, revision, created)
+		case "Drift":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			return (*CredexCi).Drift(&parent, ctx, env, stateBucket)
 		case "Lint":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -272,6 +353,62 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
 			return nil, (*CredexCi).Lint(&parent, ctx)
+		case "Plan":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			return (*CredexCi).Plan(&parent, ctx, env, image, stateBucket)
+		case "Registry":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			return (*CredexCi).Registry(&parent, ctx, env, stateBucket)
+		case "TerraformPolicy":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			return nil, (*CredexCi).TerraformPolicy(&parent, ctx)
 		case "Test":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
+	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/tfoutputs"
+	"github.com/great-sun-group/credex-ci/internal/tfplan"
+	"github.com/great-sun-group/credex-ci/internal/tfpolicy"
+)
+
+// terraformPluginCache is the cache volume Terraform keeps providers in.
+const terraformPluginCache = "credex-ci-terraform-plugins"
+
+// TerraformPlan is a saved Terraform plan of one environment, checked not to
+// destroy any database, with a readable summary.
+type TerraformPlan struct {
+	// Environment the plan is for (stage or prod).
+	Env string
+	// The saved plan: pass it to apply. It holds the stack's sensitive values
+	// (generated passwords), so keep it as private as the state.
+	File *dagger.File
+	// Summary of the changes as a Markdown table.
+	Markdown string
+	// Summary of the changes as text.
+	Text string
+}
+
+// Plan the Terraform stack of an environment and return the saved plan with
+// a summary. Fails, before returning a plan, if the plan would destroy or
+// replace a database, its volumes, secrets or backups.
+// +cache="never"
+func (m *CredexCi) Plan(
+	ctx context.Context,
+	// Environment: stage or prod.
+	env string,
+	// Image to deploy, pinned by digest (<repository>@sha256:<digest>).
+	// Defaults to the image deployed now (an infrastructure-only change);
+	// required on an environment's first deploy.
+	// +optional
+	image string,
+	// S3 bucket holding the Terraform state; defaults to
+	// credex-terraform-state-<account id> (terraform/bootstrap).
+	// +optional
+	stateBucket string,
+) (*TerraformPlan, error) {
+	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	if err != nil {
+		return nil, err
+	}
+	if image == "" {
+		if image, err = deployedImage(ctx, tf); err != nil {
+			return nil, err
+		}
+	}
+	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-var-file=" + e.TFVarsFile, "-var=image=" + image, "-out=/work/tfplan"})
+	p, err := showPlan(ctx, tf, "/work/tfplan")
+	if err != nil {
+		return nil, execFailure("terraform plan of "+e.TerraformEnv, err)
+	}
+	if err := tfplan.GuardData(p); err != nil {
+		return nil, err
+	}
+	s := tfplan.Summarize(p)
+	return &TerraformPlan{Env: e.Name, File: tf.File("/work/tfplan"), Markdown: s.Markdown(), Text: s.Text()}, nil
+}
+
+// Apply exactly a saved plan (from plan) to an environment. The plan is
+// checked again first: made for this environment and account, and not
+// destroying any database.
+// +cache="never"
+func (m *CredexCi) Apply(
+	ctx context.Context,
+	// Environment: stage or prod; must be the one the plan was made for.
+	env string,
+	// The saved plan (plan's file).
+	plan *dagger.File,
+	// S3 bucket holding the Terraform state; defaults to
+	// credex-terraform-state-<account id>.
+	// +optional
+	stateBucket string,
+) (string, error) {
+	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	if err != nil {
+		return "", err
+	}
+	tf = tf.WithFile("/work/tfplan", plan)
+	p, err := showPlan(ctx, tf, "/work/tfplan")
+	if err != nil {
+		return "", execFailure("reading the saved plan (is it a plan of this stack, made with the same providers?)", err)
+	}
+	if err := p.CheckFor(e.TerraformEnv, e.AccountID); err != nil {
+		return "", err
+	}
+	if err := tfplan.GuardData(p); err != nil {
+		return "", err
+	}
+	out, err := tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"}).Stdout(ctx)
+	if err != nil {
+		return "", execFailure("terraform apply of "+e.TerraformEnv+" (see the output for what was changed before the failure; plan again to see what is left)", err)
+	}
+	return out, nil
+}
+
+// Drift reports whether AWS still matches an environment's stack: plans with
+// the deployed image and -detailed-exitcode, and fails listing the drifted
+// resources when it does not.
+// +cache="never"
+func (m *CredexCi) Drift(
+	ctx context.Context,
+	// Environment: stage or prod.
+	env string,
+	// S3 bucket holding the Terraform state; defaults to
+	// credex-terraform-state-<account id>.
+	// +optional
+	stateBucket string,
+) (string, error) {
+	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	if err != nil {
+		return "", err
+	}
+	image, err := deployedImage(ctx, tf)
+	if err != nil {
+		return "", err
+	}
+	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-detailed-exitcode", "-var-file=" + e.TFVarsFile, "-var=image=" + image, "-out=/work/tfplan"},
+		dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+	code, err := tf.ExitCode(ctx)
+	if err != nil {
+		return "", err
+	}
+	var planJSON []byte
+	var stderr string
+	if code == 2 {
+		js, err := tf.WithExec([]string{"terraform", "show", "-json", "/work/tfplan"}).Stdout(ctx)
+		if err != nil {
+			return "", execFailure("terraform show", err)
+		}
+		planJSON = []byte(js)
+	} else if code != 0 {
+		stderr, _ = tf.Stderr(ctx)
+	}
+	d, err := tfplan.DetectDrift(code, planJSON, stderr)
+	if err != nil {
+		return "", err
+	}
+	return d.Text(), d.Err()
+}
+
+// Registry applies an environment's registry stack (terraform/registry: the
+// ECR repository) and returns the repository URL. Run it before the first
+// build is pushed; it is a no-op once the repository exists.
+// +cache="never"
+func (m *CredexCi) Registry(
+	ctx context.Context,
+	// Environment: stage or prod.
+	env string,
+	// S3 bucket holding the Terraform state; defaults to
+	// credex-terraform-state-<account id>.
+	// +optional
+	stateBucket string,
+) (string, error) {
+	e, tf, err := m.terraformInit(ctx, env, "registry", stateBucket)
+	if err != nil {
+		return "", err
+	}
+	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-out=/work/tfplan",
+		"-var=aws_account_id=" + e.AccountID, "-var=aws_region=" + e.Region, "-var=environment=" + e.TerraformEnv})
+	p, err := showPlan(ctx, tf, "/work/tfplan")
+	if err != nil {
+		return "", execFailure("terraform plan of the "+e.TerraformEnv+" registry", err)
+	}
+	if err := tfplan.GuardData(p); err != nil {
+		return "", err
+	}
+	tf = tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"})
+	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+	if err != nil {
+		return "", execFailure("terraform apply of the "+e.TerraformEnv+" registry", err)
+	}
+	r, err := tfoutputs.ParseRegistry([]byte(js))
+	if err != nil {
+		return "", err
+	}
+	return r.RepositoryURL, nil
+}
+
+// TerraformPolicy checks the Terraform stack's policies (circuit breaker,
+// secrets only through Secrets Manager, protected and encrypted databases,
+// database ingress, digest-pinned image, documented variables, complete
+// tfvars) without AWS or providers.
+// +check
+func (m *CredexCi) TerraformPolicy(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "credex-ci-terraform")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if _, err := m.Terraform.Export(ctx, dir); err != nil {
+		return err
+	}
+	vs, err := tfpolicy.Check(dir)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	lines := make([]string, len(vs))
+	for i, v := range vs {
+		lines[i] = "terraform/" + v.String()
+	}
+	return fmt.Errorf("the Terraform stack breaks %d polic(ies):\n%s", len(vs), strings.Join(lines, "\n"))
+}
+
+// terraformInit resolves the environment and returns a Terraform container
+// for one stack ("." or "registry") with its state backend initialised.
+func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket string) (envs.Environment, *dagger.Container, error) {
+	e, err := m.loadEnv(ctx, env)
+	if err != nil {
+		return e, nil, err
+	}
+	if stateBucket == "" {
+		stateBucket = e.DefaultStateBucket()
+	}
+	key := e.StateKey
+	if stack == "registry" {
+		key = e.RegistryStateKey
+	}
+	tf := dag.Container().From(m.TerraformImage).
+		WithMountedCache("/terraform-plugins", dag.CacheVolume(terraformPluginCache)).
+		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/terraform-plugins").
+		WithEnvVariable("TF_IN_AUTOMATION", "1").
+		WithEnvVariable("TF_INPUT", "0").
+		WithDirectory("/terraform", m.Terraform).
+		WithWorkdir(path.Join("/terraform", stack))
+	tf = m.withAWS(tf, e.Region).
+		// AWS state changes between runs: never reuse a cached result.
+		WithEnvVariable("CREDEX_CI_RUN", time.Now().UTC().Format(time.RFC3339Nano)).
+		WithExec([]string{"terraform", "init", "-input=false",
+			"-backend-config=bucket=" + stateBucket,
+			"-backend-config=key=" + key,
+			"-backend-config=region=" + e.Region})
+	if _, err := tf.Sync(ctx); err != nil {
+		return e, nil, execFailure(fmt.Sprintf("terraform init of %s (state s3://%s/%s; create the bucket with terraform/bootstrap or pass --state-bucket)", e.TerraformEnv, stateBucket, key), err)
+	}
+	return e, tf, nil
+}
+
+// showPlan reads a saved plan as JSON.
+func showPlan(ctx context.Context, tf *dagger.Container, planFile string) (*tfplan.Plan, error) {
+	js, err := tf.WithExec([]string{"terraform", "show", "-json", planFile}).Stdout(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tfplan.Parse([]byte(js))
+}
+
+// deployedImage is the image of the environment's last apply (the stack's
+// image output).
+func deployedImage(ctx context.Context, tf *dagger.Container) (string, error) {
+	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+	if err != nil {
+		return "", execFailure("terraform output", err)
+	}
+	o, err := tfoutputs.Parse([]byte(js))
+	if errors.Is(err, tfoutputs.ErrNotApplied) {
+		return "", fmt.Errorf("this environment has never been applied, so there is no deployed image: pass --image=<repository>@sha256:<digest> (the image build pushed)")
+	}
+	if err != nil {
+		return "", err
+	}
+	if o.Image == "" {
+		return "", fmt.Errorf("the stack's state has no image output: pass --image=<repository>@sha256:<digest>")
+	}
+	return o.Image, nil
+}
