@@ -2,9 +2,11 @@
 # topic: task CPU and memory, fewer running tasks than desired, load balancer
 # 5xx responses and unhealthy targets.
 
+# Not encrypted with the AWS-managed SNS key: CloudWatch cannot publish to a
+# topic under that key (its policy cannot grant cloudwatch.amazonaws.com).
+# Alarm notifications carry no secrets.
 resource "aws_sns_topic" "this" {
-  name              = "${var.name}-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  name = "${var.name}-alarms"
 
   tags = var.tags
 }
@@ -64,7 +66,7 @@ resource "aws_cloudwatch_metric_alarm" "running_below_desired" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   evaluation_periods  = 5
-  treat_missing_data  = "breaching"
+  treat_missing_data  = "notBreaching"
   alarm_actions       = local.actions
   ok_actions          = local.actions
 
