@@ -143,7 +143,6 @@ func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
 	b, d := bed(t, "healthy")
 	a := healthyApp(t)
 	dir := t.TempDir()
-	summary := filepath.Join(dir, "summary.md")
 	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)
 	if code != exitVerified {
 		t.Fatalf("exit %d\n%s\n%s", code, out, progress)
@@ -158,7 +157,6 @@ func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
 	mustContain(t, "report", out, "## ✅ Verification passed: stage", "| rollout | ✅ pass |", "completed: credex-core-staging:2 runs 2/2 tasks",
 		"build "+revision, "### Benchmark (bench)", "| measured |")
 	mustContain(t, "progress", progress, "rollout     watching", "waiting: credex-core-staging:2", "event:")
-	_ = summary
 }
 
 func TestVerifyCircuitBreakerRollback(t *testing.T) {
@@ -178,7 +176,6 @@ func TestVerifyCircuitBreakerRollback(t *testing.T) {
 	if a.requests.Load() != 0 {
 		t.Errorf("the app got %d requests although the rollout failed", a.requests.Load())
 	}
-	_ = progress
 }
 
 func TestWatchCrashLoopShowsStopReasonsExitCodesAndLogs(t *testing.T) {
