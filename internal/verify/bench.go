@@ -32,7 +32,7 @@ func (v *verification) bench(ctx context.Context, c *report.Check) error {
 		Progress: func(s loadgen.Snapshot) {
 			if time.Since(last) >= 5*time.Second {
 				last = time.Now()
-				v.progress.printf(CheckBench, "%+v", s)
+				v.progress.printf(CheckBench, "%s: %d requests, %d errors, %.1f req/s", s.Elapsed.Round(time.Second), s.Requests, s.Errors, s.Throughput)
 			}
 		},
 	})
