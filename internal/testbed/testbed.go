@@ -68,7 +68,7 @@ func Start(ctx context.Context) (*Bed, error) {
 		return nil, err
 	}
 	b := &Bed{Region: envs.DefaultRegion, unhealthy: map[string]TargetHealth{}}
-	b.kumo = kumo.NewServer()
+	b.kumo = newKumo()
 	kumoURL, err := url.Parse(b.kumo.URL)
 	if err != nil {
 		b.kumo.Close()
@@ -92,7 +92,20 @@ func (b *Bed) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = b.server.Shutdown(ctx)
+	kumoMu.Lock()
+	defer kumoMu.Unlock()
 	b.kumo.Close()
+}
+
+// kumoMu serialises starting and stopping kumo servers: kumo wires its
+// services through process-wide state, which concurrent constructors race
+// on (seen with -race).
+var kumoMu sync.Mutex
+
+func newKumo() *kumo.Server {
+	kumoMu.Lock()
+	defer kumoMu.Unlock()
+	return kumo.NewServer()
 }
 
 // route sends ECS calls to the simulator and the rest to kumo.
