@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"net/http"
@@ -49,7 +48,7 @@ func benchRoundTrip(b *testing.B, response string) {
 	e.targets = []prepared{p}
 	w := newWorker(e, 0)
 	nc := &cannedConn{response: []byte(response)}
-	c := &conn{nc: nc, r: bufio.NewReaderSize(nc, 8<<10)}
+	c := newConn(nc, "")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

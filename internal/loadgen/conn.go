@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -83,15 +82,16 @@ func prepare(t Target, userAgent string) (prepared, error) {
 	return p, nil
 }
 
-// conn is one keep-alive connection to a target's address.
+// conn is one keep-alive connection to a target's address, used by the
+// goroutine-per-connection engine.
 type conn struct {
-	nc   net.Conn
-	r    *bufio.Reader
-	addr string
-	used bool // has completed a request (a failure on reuse is retried once)
+	nc     net.Conn
+	buf    []byte // bytes read; buf[r:w] not parsed yet
+	r, w   int
+	parser respParser
+	addr   string
+	used   bool // has completed a request (a failure on reuse is retried once)
 }
-
-var errBadResponse = errors.New("malformed HTTP response")
 
 func dial(ctx context.Context, p *prepared, timeout time.Duration) (*conn, error) {
 	d := net.Dialer{Timeout: timeout, KeepAlive: -1}
@@ -111,7 +111,11 @@ func dial(ctx context.Context, p *prepared, timeout time.Duration) (*conn, error
 		}
 		nc = tc
 	}
-	return &conn{nc: nc, r: bufio.NewReaderSize(nc, 8<<10), addr: p.addr}, nil
+	return newConn(nc, p.addr), nil
+}
+
+func newConn(nc net.Conn, addr string) *conn {
+	return &conn{nc: nc, buf: make([]byte, 8<<10), addr: addr}
 }
 
 // roundTrip writes the request and reads the response, returning its status
@@ -125,150 +129,36 @@ func (c *conn) roundTrip(p *prepared, deadline time.Time) (status int, reusable,
 	if _, err := c.nc.Write(p.request); err != nil {
 		return 0, false, false, err
 	}
+	c.parser.reset(p.head)
 	for {
-		line, err := c.r.ReadSlice('\n')
-		if err != nil {
-			return 0, false, len(line) > 0, err
-		}
-		status, err = parseStatusLine(line)
-		if err != nil {
-			return 0, false, true, err
-		}
-		length, chunked, closeConn, err := c.readHeaders()
-		if err != nil {
-			return status, false, true, err
-		}
-		if status >= 100 && status < 200 {
-			continue // 100 Continue and friends precede the real response
-		}
-		switch {
-		case p.head || status == 204 || status == 304:
-		case chunked:
-			err = c.discardChunked()
-		case length >= 0:
-			_, err = c.r.Discard(int(length))
-		default:
-			_, err = io.Copy(io.Discard, c.r) // body ends when the server closes
-			closeConn = true
-		}
-		if err != nil {
-			return status, false, true, err
-		}
-		c.used = true
-		return status, !closeConn, true, nil
-	}
-}
-
-func parseStatusLine(line []byte) (int, error) {
-	// "HTTP/1.1 200 OK\r\n"
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
-		return 0, errBadResponse
-	}
-	code := 0
-	for _, ch := range line[9:12] {
-		if ch < '0' || ch > '9' {
-			return 0, errBadResponse
-		}
-		code = code*10 + int(ch-'0')
-	}
-	return code, nil
-}
-
-var (
-	hdrContentLength    = []byte("content-length")
-	hdrTransferEncoding = []byte("transfer-encoding")
-	hdrConnection       = []byte("connection")
-)
-
-func (c *conn) readHeaders() (length int64, chunked, closeConn bool, err error) {
-	length = -1
-	for {
-		line, err := c.r.ReadSlice('\n')
-		if err != nil {
-			if errors.Is(err, bufio.ErrBufferFull) {
-				err = fmt.Errorf("%w: a header line is longer than 8 KiB", errBadResponse)
+		if c.r < c.w {
+			started = true
+			n, done, err := c.parser.feed(c.buf[c.r:c.w])
+			c.r += n
+			if err != nil {
+				return c.parser.status, false, true, err
 			}
-			return 0, false, false, err
-		}
-		line = bytes.TrimRight(line, "\r\n")
-		if len(line) == 0 {
-			return length, chunked, closeConn, nil
-		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
-			return 0, false, false, errBadResponse
-		}
-		name, value := line[:colon], bytes.TrimSpace(line[colon+1:])
-		switch {
-		case bytes.EqualFold(name, hdrContentLength):
-			n, ok := parseUint(value, 10)
-			if !ok {
-				return 0, false, false, fmt.Errorf("%w: Content-Length %q", errBadResponse, value)
-			}
-			length = n
-		case bytes.EqualFold(name, hdrTransferEncoding):
-			// "chunked" is always the last coding ("gzip, chunked").
-			chunked = len(value) >= 7 && bytes.EqualFold(value[len(value)-7:], []byte("chunked"))
-		case bytes.EqualFold(name, hdrConnection):
-			closeConn = bytes.EqualFold(value, []byte("close"))
-		}
-	}
-}
-
-func (c *conn) discardChunked() error {
-	for {
-		line, err := c.r.ReadSlice('\n')
-		if err != nil {
-			return err
-		}
-		line = bytes.TrimRight(line, "\r\n")
-		if i := bytes.IndexByte(line, ';'); i >= 0 {
-			line = line[:i] // chunk extensions
-		}
-		size, ok := parseUint(bytes.TrimSpace(line), 16)
-		if !ok {
-			return fmt.Errorf("%w: chunk size %q", errBadResponse, line)
-		}
-		if size == 0 {
-			// Trailers, then the final empty line.
-			for {
-				t, err := c.r.ReadSlice('\n')
-				if err != nil {
-					return err
-				}
-				if len(bytes.TrimRight(t, "\r\n")) == 0 {
-					return nil
-				}
+			if done {
+				c.used = true
+				return c.parser.status, !c.parser.closeConn, true, nil
 			}
 		}
-		if _, err := c.r.Discard(int(size) + 2); err != nil {
-			return err
+		c.r, c.w = 0, 0
+		n, err := c.nc.Read(c.buf)
+		c.w = n
+		if err == nil || n > 0 {
+			continue
 		}
-	}
-}
-
-// parseUint parses a decimal or hexadecimal number without allocating
-// (strconv would copy the bytes into a string).
-func parseUint(b []byte, base int64) (int64, bool) {
-	if len(b) == 0 || len(b) > 15 {
-		return 0, false
-	}
-	var n int64
-	for _, ch := range b {
-		var d int64
-		switch {
-		case ch >= '0' && ch <= '9':
-			d = int64(ch - '0')
-		case base == 16 && ch >= 'a' && ch <= 'f':
-			d = int64(ch-'a') + 10
-		case base == 16 && ch >= 'A' && ch <= 'F':
-			d = int64(ch-'A') + 10
-		default:
-			return 0, false
+		if errors.Is(err, io.EOF) && started {
+			done, perr := c.parser.eof()
+			if done {
+				c.used = true
+				return c.parser.status, false, true, nil
+			}
+			err = perr
 		}
-		n = n*base + d
+		return c.parser.status, false, started, err
 	}
-	return n, true
 }
 
 func (c *conn) close() {
