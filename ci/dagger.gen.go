@@ -478,7 +478,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchDuration", err))
 				}
 			}
-			return (*CredexCi).Verify(&parent, ctx, env, taskDefinition, apiUrl, revision, cluster, service, checks, benchDuration)
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			return (*CredexCi).Verify(&parent, ctx, env, taskDefinition, apiUrl, revision, cluster, service, checks, benchDuration, stateBucket)
 		case "":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)

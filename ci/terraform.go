@@ -136,18 +136,16 @@ func (m *CredexCi) Drift(
 	if err != nil {
 		return "", err
 	}
-	var planJSON []byte
+	var drifted []byte
 	var stderr string
 	if code == 2 {
-		js, err := tf.WithExec([]string{"terraform", "show", "-json", "/work/tfplan"}).Stdout(ctx)
-		if err != nil {
+		if drifted, err = planJSON(ctx, tf, "/work/tfplan"); err != nil {
 			return "", execFailure("terraform show", err)
 		}
-		planJSON = []byte(js)
 	} else if code != 0 {
 		stderr, _ = tf.Stderr(ctx)
 	}
-	d, err := tfplan.DetectDrift(code, planJSON, stderr)
+	d, err := tfplan.DetectDrift(code, drifted, stderr)
 	if err != nil {
 		return "", err
 	}
@@ -240,6 +238,7 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 		WithEnvVariable("TF_IN_AUTOMATION", "1").
 		WithEnvVariable("TF_INPUT", "0").
 		WithDirectory("/terraform", m.Terraform).
+		WithDirectory("/work", dag.Directory()).
 		WithWorkdir(path.Join("/terraform", stack))
 	tf = m.withAWS(tf, e.Region).
 		// AWS state changes between runs: never reuse a cached result.
@@ -256,21 +255,50 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 
 // showPlan reads a saved plan as JSON.
 func showPlan(ctx context.Context, tf *dagger.Container, planFile string) (*tfplan.Plan, error) {
-	js, err := tf.WithExec([]string{"terraform", "show", "-json", planFile}).Stdout(ctx)
+	js, err := planJSON(ctx, tf, planFile)
 	if err != nil {
 		return nil, err
 	}
-	return tfplan.Parse([]byte(js))
+	return tfplan.Parse(js)
+}
+
+// planJSON is `terraform show -json` of a saved plan. The JSON holds the
+// prior state's sensitive values (generated passwords) in plain text, so it
+// goes to a file, never to the exec's stdout, which Dagger shows in its
+// progress output and traces.
+func planJSON(ctx context.Context, tf *dagger.Container, planFile string) ([]byte, error) {
+	js, err := tf.WithExec([]string{"terraform", "show", "-json", planFile},
+		dagger.ContainerWithExecOpts{RedirectStdout: "/work/plan.json"}).
+		File("/work/plan.json").Contents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(js), nil
+}
+
+// terraformOutputs reads an environment's stack outputs (the contract in
+// docs/terraform.md).
+func (m *CredexCi) terraformOutputs(ctx context.Context, env, stateBucket string) (tfoutputs.Outputs, error) {
+	_, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	if err != nil {
+		return tfoutputs.Outputs{}, err
+	}
+	return stackOutputs(ctx, tf)
+}
+
+// stackOutputs is `terraform output -json` of an initialised stack.
+func stackOutputs(ctx context.Context, tf *dagger.Container) (tfoutputs.Outputs, error) {
+	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+	if err != nil {
+		return tfoutputs.Outputs{}, execFailure("terraform output", err)
+	}
+	return tfoutputs.Parse([]byte(js))
 }
 
 // deployedImage is the image of the environment's last apply (the stack's
 // image output).
 func deployedImage(ctx context.Context, tf *dagger.Container) (string, error) {
-	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
-	if err != nil {
-		return "", execFailure("terraform output", err)
-	}
-	o, err := tfoutputs.Parse([]byte(js))
+	o, err := stackOutputs(ctx, tf)
 	if errors.Is(err, tfoutputs.ErrNotApplied) {
 		return "", fmt.Errorf("this environment has never been applied, so there is no deployed image: pass --image=<repository>@sha256:<digest> (the image build pushed)")
 	}

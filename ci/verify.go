@@ -30,10 +30,12 @@ func (m *CredexCi) Verify(
 	ctx context.Context,
 	// Environment: stage or prod.
 	env string,
-	// Task definition just deployed: family:revision or ARN (Terraform's
-	// task_definition_arn output).
+	// Task definition just deployed: family:revision or ARN; default the
+	// stack's task_definition_arn output.
+	// +optional
 	taskDefinition string,
-	// The API's base URL (Terraform's api_url output).
+	// The API's base URL; default the stack's api_url output.
+	// +optional
 	apiURL string,
 	// Git SHA or image tag the app must report in its health body.
 	// +optional
@@ -50,6 +52,10 @@ func (m *CredexCi) Verify(
 	// Benchmark duration (e.g. 30s); default the environment's policy.
 	// +optional
 	benchDuration string,
+	// S3 bucket holding the Terraform state, read for the defaults above;
+	// default credex-terraform-state-<account id>.
+	// +optional
+	stateBucket string,
 ) (string, error) {
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
@@ -60,6 +66,15 @@ func (m *CredexCi) Verify(
 		Target:      report.Target{Cluster: cluster, Service: service, TaskDefinition: taskDefinition, URL: apiURL, Revision: revision},
 		Integration: containerSuite{m},
 		Progress:    os.Stderr,
+	}
+	if taskDefinition == "" || apiURL == "" {
+		out, err := m.terraformOutputs(ctx, env, stateBucket)
+		if err != nil {
+			return "", fmt.Errorf("%w (or pass --task-definition and --api-url)", err)
+		}
+		if err := cfg.ApplyOutputs(out); err != nil {
+			return "", err
+		}
 	}
 	if cfg.Policy, err = verify.PolicyFor(e.Name); err != nil {
 		return "", err

@@ -22,21 +22,8 @@ func (o *options) applyTerraformOutputs(cfg *verify.Config) error {
 	if err != nil {
 		return usageErr("--terraform-outputs %s: %v", o.terraformOutputs, err)
 	}
-	if err := out.Matches(cfg.Env); err != nil {
+	if err := cfg.ApplyOutputs(out); err != nil {
 		return usageErr("--terraform-outputs %s: %v", o.terraformOutputs, err)
-	}
-	t := &cfg.Target
-	for _, f := range []struct {
-		dst *string
-		v   string
-	}{
-		{&t.Cluster, out.ClusterName}, {&t.Service, out.ServiceName}, {&t.TaskDefinition, out.TaskDefinitionARN},
-		{&t.URL, out.APIURL}, {&cfg.ContainerName, out.ContainerName}, {&cfg.LogGroup, out.LogGroupName},
-		{&cfg.LogStreamPrefix, out.LogStreamPrefix},
-	} {
-		if *f.dst == "" {
-			*f.dst = f.v
-		}
 	}
 	return nil
 }
