@@ -61,9 +61,25 @@ type Bed struct {
 	seq       int
 }
 
-// Start starts kumo, the simulator and the routing endpoint. ctx bounds
-// the start only; Close stops everything.
+// Options configure StartWith.
+type Options struct {
+	// Addr is where the endpoint listens (host:port); empty means
+	// 127.0.0.1 on a free port.
+	Addr string
+}
+
+// Start starts kumo, the simulator and the routing endpoint on 127.0.0.1
+// and a free port. ctx bounds the start only; Close stops everything.
 func Start(ctx context.Context) (*Bed, error) {
+	return StartWith(ctx, Options{})
+}
+
+// StartWith is Start with options, such as a fixed address.
+func StartWith(ctx context.Context, opts Options) (*Bed, error) {
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -71,15 +87,15 @@ func Start(ctx context.Context) (*Bed, error) {
 	b.kumo = newKumo()
 	kumoURL, err := url.Parse(b.kumo.URL)
 	if err != nil {
-		b.kumo.Close()
+		closeKumo(b.kumo)
 		return nil, fmt.Errorf("test bed: kumo URL %q: %w", b.kumo.URL, err)
 	}
 	b.proxy = httputil.NewSingleHostReverseProxy(kumoURL)
 	b.Sim = ecssim.New(ecssim.Options{Region: b.Region, AccountID: AccountID, OnTask: b.onTask})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		b.kumo.Close()
-		return nil, fmt.Errorf("test bed: listening on 127.0.0.1: %w", err)
+		closeKumo(b.kumo)
+		return nil, fmt.Errorf("test bed: listening on %s: %w (is another test bed running? pick another host:port, or port 0 for a free one)", addr, err)
 	}
 	b.URL = "http://" + ln.Addr().String()
 	b.server = &http.Server{Handler: http.HandlerFunc(b.route), ReadHeaderTimeout: 10 * time.Second}
@@ -92,9 +108,7 @@ func (b *Bed) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = b.server.Shutdown(ctx)
-	kumoMu.Lock()
-	defer kumoMu.Unlock()
-	b.kumo.Close()
+	closeKumo(b.kumo)
 }
 
 // kumoMu serialises starting and stopping kumo servers: kumo wires its
@@ -106,6 +120,12 @@ func newKumo() *kumo.Server {
 	kumoMu.Lock()
 	defer kumoMu.Unlock()
 	return kumo.NewServer()
+}
+
+func closeKumo(s *kumo.Server) {
+	kumoMu.Lock()
+	defer kumoMu.Unlock()
+	s.Close()
 }
 
 // route sends ECS calls to the simulator and the rest to kumo.

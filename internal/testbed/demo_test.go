@@ -1,0 +1,66 @@
+package testbed_test
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/testbed"
+)
+
+func TestStartWithListensWhereAsked(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	bed, err := testbed.StartWith(t.Context(), testbed.Options{Addr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bed.Close()
+	if bed.URL != "http://"+addr {
+		t.Fatalf("URL = %s, want http://%s", bed.URL, addr)
+	}
+	if _, err := testbed.StartWith(t.Context(), testbed.Options{Addr: addr}); err == nil || !strings.Contains(err.Error(), "pick another host:port") {
+		t.Fatalf("second bed on %s: %v", addr, err)
+	}
+}
+
+func TestDemoServesTheAppAndTheAccount(t *testing.T) {
+	demo, err := testbed.StartDemo(t.Context(), testbed.DemoOptions{Scenario: "healthy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := envs.Load(os.DirFS(demo.TerraformDir), "stage")
+	if err != nil || env.AccountID != testbed.AccountID {
+		t.Fatalf("the demo's terraform dir: %+v, %v", env, err)
+	}
+	res, err := http.Get(demo.App.URL + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), testbed.Revision) || demo.App.Requests() != 1 {
+		t.Fatalf("GET /health: %d %s (%d requests)", res.StatusCode, body, demo.App.Requests())
+	}
+	if !strings.Contains(strings.Join(demo.VerifyArgs(), " "), "--task-definition=credex-core-staging:2") {
+		t.Errorf("verify args %v", demo.VerifyArgs())
+	}
+	demo.Close()
+	if _, err := os.Stat(demo.TerraformDir); !os.IsNotExist(err) {
+		t.Errorf("Close left %s: %v", demo.TerraformDir, err)
+	}
+}
+
+func TestDemoRefusesAnUnknownScenario(t *testing.T) {
+	if _, err := testbed.StartDemo(t.Context(), testbed.DemoOptions{Scenario: "explode"}); err == nil || !strings.Contains(err.Error(), "rollback") {
+		t.Fatalf("err = %v", err)
+	}
+}
