@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/testbed"
 )
 
 // cli runs the command line as a user would and returns the exit code,
@@ -68,9 +71,8 @@ func TestBadInputIsRefusedBeforeAnyCallNamingTheFix(t *testing.T) {
 func tfDir(t *testing.T, account string) string {
 	t.Helper()
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "environments"), 0o755)
-	for _, f := range []string{"staging", "production"} {
-		os.WriteFile(filepath.Join(dir, "environments", f+".tfvars"), []byte("aws_account_id = \""+account+"\"\naws_region = \"af-south-1\"\n"), 0o644)
+	if err := testbed.WriteTerraformDir(dir, account, envs.DefaultRegion); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }

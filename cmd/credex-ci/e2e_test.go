@@ -20,7 +20,7 @@ import (
 // standing in for the app, and assert the verdicts and the evidence a user
 // reads.
 
-const revision = "0123456789abcdef0123456789abcdef01234567"
+const revision = testbed.Revision
 
 // app is a local credex-core stand-in.
 type app struct {
@@ -45,10 +45,7 @@ func newApp(t *testing.T, health http.HandlerFunc) *app {
 }
 
 func healthyApp(t *testing.T) *app {
-	return newApp(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"status":"ok","build":{"commit":"` + revision + `"}}`))
-	})
+	return newApp(t, testbed.HealthHandler(revision))
 }
 
 // bed starts the test bed, gives the process its credentials and stages a

@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage())
 		return exitVerified
+	case "testbed":
+		return runTestbed(ctx, args[1:], stdout, stderr)
 	}
 	for _, sc := range subcommands {
 		if sc.name == args[0] {

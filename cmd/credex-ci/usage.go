@@ -34,6 +34,7 @@ Commands:
 	for _, sc := range subcommands {
 		fmt.Fprintf(&b, "  %-8s %s\n", sc.name, sc.summary)
 	}
+	fmt.Fprintf(&b, "  %-8s %s\n", "testbed", testbedSummary)
 	b.WriteString(`
 Examples:
   # verify what was just deployed to staging (names from Terraform's outputs)
@@ -42,8 +43,8 @@ Examples:
       --task-definition=credex-core-staging:42 --revision=$(git rev-parse HEAD) \
       --integration-dir=. --report-md=verify.md
 
-  # against a local test bed instead of AWS
-  credex-ci watch --env=stage --aws-endpoint-url=http://127.0.0.1:4566 --task-definition=credex-core-staging:2
+  # try it locally, no AWS: serve a test bed, then run the command it prints
+  credex-ci testbed --scenario=rollback
 
 Exit codes:
   0  verified: every check passed
