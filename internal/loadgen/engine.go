@@ -31,7 +31,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	runCtx, cancel := context.WithDeadline(ctx, e.end.Add(o.Timeout))
 	defer cancel()
 
-	workers := make([]*worker, o.Concurrency)
+	stopProgress := e.progress(ctx)
+	workers, ok := runEventLoop(runCtx, e)
+	if !ok {
+		workers = e.runGoroutines(runCtx)
+	}
+	stopProgress()
+	return e.result(workers), nil
+}
+
+// runGoroutines is the portable engine: one goroutine per connection over
+// Go's netpoller (https, and every target on systems other than Linux).
+func (e *engine) runGoroutines(ctx context.Context) []*worker {
+	workers := make([]*worker, e.opts.Concurrency)
 	var wg sync.WaitGroup
 	for i := range workers {
 		w := newWorker(e, i)
@@ -39,13 +51,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.loop(runCtx)
+			w.loop(ctx)
 		}()
 	}
-	stopProgress := e.progress(ctx)
 	wg.Wait()
-	stopProgress()
-	return e.result(workers), nil
+	return workers
 }
 
 // engine is the state shared by the workers of one run.
