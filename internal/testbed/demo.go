@@ -3,8 +3,10 @@ package testbed
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
@@ -23,21 +25,37 @@ type DemoOptions struct {
 	// TerraformDir receives the tfvars naming the bed's account; empty
 	// means a new temporary directory, removed by Close.
 	TerraformDir string
+	// Log receives what happens on the bed (the deployment being staged);
+	// nil discards it.
+	Log io.Writer
 }
 
 // Demo is a test bed with one staged deployment and an app answering
 // /health: everything `credex-ci verify` needs, with no AWS.
+//
+// The deployment is staged when a client first asks ECS DescribeServices
+// (the watcher's first look), so that client sees the whole rollout live
+// whenever the person starts it.
 type Demo struct {
-	Scenario   string
-	Bed        *Bed
-	App        *App
-	Deployment *Deployment
+	Scenario string
+	Bed      *Bed
+	App      *App
+	// TaskDefinition is what the staged deployment rolls out
+	// (family:revision): a fresh bed registers revision 1, then 2.
+	TaskDefinition string
 	// TerraformDir holds environments/<env>.tfvars naming AccountID.
 	TerraformDir string
 	// Revision is the build the app reports.
 	Revision string
 
 	removeDir bool
+	setup     Setup
+	log       io.Writer
+	stage     sync.Once
+	staged    chan struct{}
+	mu        sync.Mutex
+	deployed  *Deployment
+	deployErr error
 }
 
 // StartDemo starts a bed and the app, stages the scenario's deployment
@@ -51,7 +69,15 @@ func StartDemo(ctx context.Context, o DemoOptions) (_ *Demo, err error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Demo{Scenario: o.Scenario, Revision: Revision, TerraformDir: o.TerraformDir}
+	env, err := envs.Lookup("stage")
+	if err != nil {
+		return nil, err
+	}
+	d := &Demo{Scenario: o.Scenario, Revision: Revision, TerraformDir: o.TerraformDir, TaskDefinition: env.TaskFamily() + ":2",
+		setup: setup, log: o.Log, staged: make(chan struct{})}
+	if d.log == nil {
+		d.log = io.Discard
+	}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -72,10 +98,45 @@ func StartDemo(ctx context.Context, o DemoOptions) (_ *Demo, err error) {
 	if d.App, err = StartApp(orFreePort(o.AppListen), d.Revision); err != nil {
 		return nil, err
 	}
-	if d.Deployment, err = d.Bed.Deploy(ctx, setup); err != nil {
-		return nil, err
+	hook := func(op string) {
+		if op == "DescribeServices" {
+			d.stage.Do(d.deploy)
+		}
 	}
+	d.Bed.beforeECS.Store(&hook)
 	return d, nil
+}
+
+// deploy stages the scenario's deployment; its rollout starts at once.
+func (d *Demo) deploy() {
+	defer close(d.staged)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dep, err := d.Bed.Deploy(ctx, d.setup)
+	if err == nil && shortTaskDefinition(dep.TaskDefinition) != d.TaskDefinition {
+		err = fmt.Errorf("test bed: deployed %s, not the announced %s", dep.TaskDefinition, d.TaskDefinition)
+	}
+	d.mu.Lock()
+	d.deployed, d.deployErr = dep, err
+	d.mu.Unlock()
+	if err != nil {
+		fmt.Fprintf(d.log, "%s test bed: staging the %s deployment failed: %v\n", time.Now().Format(time.TimeOnly), d.Scenario, err)
+		return
+	}
+	fmt.Fprintf(d.log, "%s test bed: a client looked at the service; %s rolls out now (scenario %s)\n", time.Now().Format(time.TimeOnly), d.TaskDefinition, d.Scenario)
+}
+
+// Deploy stages the deployment now, if no client has yet, and returns it.
+func (d *Demo) Deploy(ctx context.Context) (*Deployment, error) {
+	go d.stage.Do(d.deploy)
+	select {
+	case <-d.staged:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.deployed, d.deployErr
 }
 
 func orFreePort(addr string) string {
@@ -112,7 +173,7 @@ func (d *Demo) VerifyArgs() []string {
 		"verify", "--env=" + env.Name,
 		"--aws-endpoint-url=" + d.Bed.URL,
 		"--terraform-dir=" + d.TerraformDir,
-		"--task-definition=" + shortTaskDefinition(d.Deployment.TaskDefinition),
+		"--task-definition=" + d.TaskDefinition,
 		"--api-url=" + d.App.URL,
 		"--revision=" + d.Revision,
 	}
@@ -133,8 +194,9 @@ func (d *Demo) Instructions(program string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "credex-ci test bed: local AWS stand-in (kumo + ECS simulator), not AWS.\n\n")
 	fmt.Fprintf(&b, "  AWS endpoint   %s (account %s, region %s)\n", d.Bed.URL, AccountID, d.Bed.Region)
-	fmt.Fprintf(&b, "  scenario       %s: %s deployed to %s/%s, rolling out now\n", d.Scenario,
-		shortTaskDefinition(d.Deployment.TaskDefinition), d.Deployment.Cluster, d.Deployment.Service)
+	env, _ := envs.Lookup("stage")
+	fmt.Fprintf(&b, "  scenario       %s: %s rolls out to %s/%s\n", d.Scenario, d.TaskDefinition, env.ClusterName(), env.ServiceName())
+	fmt.Fprintf(&b, "                 as soon as a client first looks at the service, so you watch it live\n")
 	fmt.Fprintf(&b, "  app            %s/health reports build %s\n", d.App.URL, d.Revision)
 	fmt.Fprintf(&b, "  terraform dir  %s\n\n", d.TerraformDir)
 	fmt.Fprintf(&b, "In a second terminal, run:\n\n")

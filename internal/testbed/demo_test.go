@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/testbed"
 )
@@ -52,6 +55,16 @@ func TestDemoServesTheAppAndTheAccount(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(demo.VerifyArgs(), " "), "--task-definition=credex-core-staging:2") {
 		t.Errorf("verify args %v", demo.VerifyArgs())
+	}
+	// A client's first DescribeServices stages the deployment before it
+	// is answered: it sees the new task definition rolling out.
+	out, err := demo.Bed.ECS().DescribeServices(t.Context(), &ecs.DescribeServicesInput{Cluster: aws.String("credex-cluster-staging"), Services: []string{"credex-core-service-staging"}})
+	if err != nil || len(out.Services) != 1 || !strings.HasSuffix(aws.ToString(out.Services[0].TaskDefinition), "/"+demo.TaskDefinition) {
+		t.Fatalf("first DescribeServices: %+v, %v", out, err)
+	}
+	d, err := demo.Deploy(t.Context())
+	if err != nil || !strings.HasSuffix(d.TaskDefinition, "/"+demo.TaskDefinition) {
+		t.Fatalf("Deploy: %+v, %v", d, err)
 	}
 	demo.Close()
 	if _, err := os.Stat(demo.TerraformDir); !os.IsNotExist(err) {

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,6 +55,10 @@ type Bed struct {
 	kumo   *kumo.Server
 	server *http.Server
 	proxy  *httputil.ReverseProxy
+
+	// beforeECS, when set, sees every ECS operation before the simulator
+	// (the demo stages its deployment on the first DescribeServices).
+	beforeECS atomic.Pointer[func(op string)]
 
 	mu        sync.Mutex
 	unhealthy map[string]TargetHealth // by target group ARN
@@ -130,7 +135,10 @@ func closeKumo(s *kumo.Server) {
 
 // route sends ECS calls to the simulator and the rest to kumo.
 func (b *Bed) route(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), ecssim.TargetPrefix) {
+	if op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecssim.TargetPrefix); ok {
+		if hook := b.beforeECS.Load(); hook != nil {
+			(*hook)(op)
+		}
 		b.Sim.ServeHTTP(w, r)
 		return
 	}
