@@ -30,7 +30,7 @@ func runTestbed(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.StringVar(&o.AppListen, "app-listen", "127.0.0.1:5055", "host:port of the stand-in app's /health (port 0: a free one)")
 	fs.DurationVar(&o.Step, "step", time.Second, "time between two rollout state changes (slow: 5 times longer)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "credex-ci testbed: %s.\n\nNothing here reaches AWS: the endpoint is an in-process emulator with a static\ntest account (%s). The scenario's rollout starts when a client first looks at\nthe service, so the verify command you run watches it live.\n\nUsage:\n  credex-ci testbed [--scenario=%s] [flags]\n\nFlags:\n", testbedSummary, testbed.AccountID, strings.Join(testbed.ScenarioNames(), "|"))
+		fmt.Fprintf(stderr, "credex-ci testbed: %s.\n\nNothing here reaches AWS: the endpoint is an in-process emulator with a static\ntest account (%s). The scenario's rollout starts when a client first\nlooks at the service, so the verify command you run watches it live.\n\nUsage:\n  credex-ci testbed [--scenario=%s] [flags]\n\nFlags:\n", testbedSummary, testbed.AccountID, strings.Join(testbed.ScenarioNames(), "|"))
 		fs.PrintDefaults()
 		fmt.Fprint(stderr, "\nExit codes: 0 stopped by Ctrl-C or SIGTERM, 1 could not start (e.g. the address is taken), 2 usage.\n")
 	}

@@ -214,6 +214,6 @@ func (d *Demo) Instructions(program string) string {
 		}
 		fmt.Fprintf(&b, "%s%s%s\n", indent, l, cont)
 	}
-	fmt.Fprintf(&b, "\n`watch`, `status`, `health` and `bench` take the same flags. Ctrl-C stops the test bed.\n")
+	fmt.Fprintf(&b, "\nAdd --bench-duration=5s for a shorter benchmark. `watch`, `status`, `health` and `bench`\ntake the same flags; run again to see the settled outcome. Ctrl-C stops the test bed.\n")
 	return b.String()
 }
