@@ -47,7 +47,11 @@ func (v *verification) rollout(ctx context.Context, c *report.Check) error {
 		return err
 	}
 	c.Evidence = rolloutEvidence(res)
-	c.Evidence = append(c.Evidence, fmt.Sprintf("%d polls over %s", res.Polls, res.Finished.Sub(res.Started).Round(time.Millisecond)))
+	polls := "polls"
+	if res.Polls == 1 {
+		polls = "poll"
+	}
+	c.Evidence = append(c.Evidence, fmt.Sprintf("%d %s over %s", res.Polls, polls, res.Finished.Sub(res.Started).Round(time.Millisecond)))
 	if err != nil {
 		c.Evidence = append(c.Evidence, "error: "+err.Error())
 	}
