@@ -13,15 +13,15 @@ import (
 // caller.
 func (st *watchState) decide(svc types.Service, ours, primary *Deployment) *verdict {
 	w := st.w
-	want := shortTaskDef(w.TaskDefinition)
+	want := ShortTaskDefinition(w.TaskDefinition)
 	if ours != nil && ours.RolloutState == "FAILED" {
 		if primary != nil && primary != ours {
-			return &verdict{RolledBack, fmt.Sprintf("the circuit breaker rolled back to %s: deployment %s of %s failed (%s)", shortTaskDef(primary.TaskDefinition), ours.ID, want, ours.RolloutStateReason)}
+			return &verdict{RolledBack, fmt.Sprintf("the circuit breaker rolled back to %s: deployment %s of %s failed (%s)", ShortTaskDefinition(primary.TaskDefinition), ours.ID, want, ours.RolloutStateReason)}
 		}
 		return &verdict{Failed, fmt.Sprintf("deployment %s of %s failed (%s) and was not rolled back: the service still runs the failed task definition; fix it and deploy again, or deploy the previous revision", ours.ID, want, ours.RolloutStateReason)}
 	}
 	if primary != nil && !sameTaskDef(primary.TaskDefinition, w.TaskDefinition) {
-		return &verdict{RolledBack, fmt.Sprintf("the PRIMARY deployment %s runs %s, not %s: the rollout was rolled back or replaced by a newer deployment", primary.ID, shortTaskDef(primary.TaskDefinition), want)}
+		return &verdict{RolledBack, fmt.Sprintf("the PRIMARY deployment %s runs %s, not %s: the rollout was rolled back or replaced by a newer deployment", primary.ID, ShortTaskDefinition(primary.TaskDefinition), want)}
 	}
 	if primary == nil || primary != ours {
 		return nil
@@ -127,12 +127,13 @@ func findByTaskDef(ds []types.Deployment, taskDef string) *types.Deployment {
 	return nil
 }
 
-// shortTaskDef turns an ARN into family:revision.
-func shortTaskDef(s string) string {
+// ShortTaskDefinition turns a task definition ARN into family:revision
+// (a family:revision stays as it is).
+func ShortTaskDefinition(s string) string {
 	if i := strings.LastIndex(s, "task-definition/"); i >= 0 {
 		return s[i+len("task-definition/"):]
 	}
 	return s
 }
 
-func sameTaskDef(a, b string) bool { return shortTaskDef(a) == shortTaskDef(b) }
+func sameTaskDef(a, b string) bool { return ShortTaskDefinition(a) == ShortTaskDefinition(b) }

@@ -76,7 +76,7 @@ func (w *Watcher) validate() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("rollout watcher: give it %s", strings.Join(missing, ", "))
 	}
-	if !strings.Contains(shortTaskDef(w.TaskDefinition), ":") {
+	if !strings.Contains(ShortTaskDefinition(w.TaskDefinition), ":") {
 		return fmt.Errorf("rollout watcher: task definition %q has no revision: pass the family:revision or the ARN that RegisterTaskDefinition returned", w.TaskDefinition)
 	}
 	return nil
@@ -228,13 +228,13 @@ func (st *watchState) timedOut(ctx context.Context) *Result {
 	r.Outcome, r.Finished = TimedOut, time.Now()
 	state := "no deployment of it was seen"
 	if d := r.Deployment; d != nil {
-		state = fmt.Sprintf("deployment %s (%s) is %s %s with %d of %d tasks running, %d pending, %d failed", d.ID, shortTaskDef(d.TaskDefinition), d.Status, orUnknown(d.RolloutState), d.Running, d.Desired, d.Pending, d.Failed)
+		state = fmt.Sprintf("deployment %s (%s) is %s %s with %d of %d tasks running, %d pending, %d failed", d.ID, ShortTaskDefinition(d.TaskDefinition), d.Status, orUnknown(d.RolloutState), d.Running, d.Desired, d.Pending, d.Failed)
 	}
 	why := "the watch was cancelled"
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		why = "the timeout ran out"
 	}
-	r.Reason = fmt.Sprintf("the rollout of %s did not settle before %s: %s; read the service events, then wait longer (raise the timeout) or roll back", shortTaskDef(st.w.TaskDefinition), why, state)
+	r.Reason = fmt.Sprintf("the rollout of %s did not settle before %s: %s; read the service events, then wait longer (raise the timeout) or roll back", ShortTaskDefinition(st.w.TaskDefinition), why, state)
 	return r
 }
 

@@ -58,7 +58,7 @@ func (v *verification) rollout(ctx context.Context, c *report.Check) error {
 	switch {
 	case res.OK():
 		c.Verdict = report.Pass
-		c.Summary = "completed: " + shortTaskDef(t.TaskDefinition)
+		c.Summary = "completed: " + rollout.ShortTaskDefinition(t.TaskDefinition)
 		if d := res.Deployment; d != nil {
 			c.Summary += fmt.Sprintf(" runs %d/%d tasks", d.Running, d.Desired)
 		}
@@ -96,7 +96,7 @@ func rolloutEvidence(res *rollout.Result) []string {
 }
 
 func describeDeployment(d rollout.Deployment) string {
-	s := fmt.Sprintf("%s %s %d/%d running, %d pending", d.Status, shortTaskDef(d.TaskDefinition), d.Running, d.Desired, d.Pending)
+	s := fmt.Sprintf("%s %s %d/%d running, %d pending", d.Status, rollout.ShortTaskDefinition(d.TaskDefinition), d.Running, d.Desired, d.Pending)
 	if d.Failed > 0 {
 		s += fmt.Sprintf(", %d failed", d.Failed)
 	}
@@ -110,7 +110,7 @@ func describeDeployment(d rollout.Deployment) string {
 }
 
 func describeStopped(st rollout.StoppedTask) string {
-	s := fmt.Sprintf("task %s (%s) stopped: %s", path.Base(st.ARN), shortTaskDef(st.TaskDefinition), st.StoppedReason)
+	s := fmt.Sprintf("task %s (%s) stopped: %s", path.Base(st.ARN), rollout.ShortTaskDefinition(st.TaskDefinition), st.StoppedReason)
 	if st.StopCode != "" {
 		s += " [" + st.StopCode + "]"
 	}
@@ -150,7 +150,7 @@ func waitingLine(ds []rollout.Deployment) string {
 		if d.RolloutState != "" {
 			state += ", " + d.RolloutState
 		}
-		p := fmt.Sprintf("%s %d/%d running", shortTaskDef(d.TaskDefinition), d.Running, d.Desired)
+		p := fmt.Sprintf("%s %d/%d running", rollout.ShortTaskDefinition(d.TaskDefinition), d.Running, d.Desired)
 		if d.Pending > 0 {
 			p += fmt.Sprintf(", %d pending", d.Pending)
 		}
@@ -162,10 +162,3 @@ func waitingLine(ds []rollout.Deployment) string {
 	return "waiting: " + strings.Join(parts, "; ")
 }
 
-// shortTaskDef turns a task definition ARN into family:revision.
-func shortTaskDef(td string) string {
-	if i := strings.LastIndex(td, "task-definition/"); i >= 0 {
-		return td[i+len("task-definition/"):]
-	}
-	return td
-}

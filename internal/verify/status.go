@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"github.com/great-sun-group/credex-ci/internal/rollout"
 	"path"
 	"strings"
 
@@ -25,7 +26,7 @@ func (v *verification) status(ctx context.Context, c *report.Check) error {
 		return fmt.Errorf("status of %s/%s: %w", t.Cluster, t.Service, err)
 	}
 	counts := fmt.Sprintf("%d/%d running, %d pending", res.Running, res.Desired, res.Pending)
-	c.Evidence = append(c.Evidence, counts+" ("+shortTaskDef(res.TaskDefinition)+")")
+	c.Evidence = append(c.Evidence, counts+" ("+rollout.ShortTaskDefinition(res.TaskDefinition)+")")
 	healthyTargets := 0
 	for _, task := range res.Tasks {
 		c.Evidence = append(c.Evidence, describeTask(task))
@@ -51,7 +52,7 @@ func (v *verification) status(ctx context.Context, c *report.Check) error {
 }
 
 func describeTask(t status.Task) string {
-	s := fmt.Sprintf("task %s (%s): %s", path.Base(t.ARN), shortTaskDef(t.TaskDefinition), t.LastStatus)
+	s := fmt.Sprintf("task %s (%s): %s", path.Base(t.ARN), rollout.ShortTaskDefinition(t.TaskDefinition), t.LastStatus)
 	if t.HealthStatus != "" {
 		s += ", " + t.HealthStatus
 	}
