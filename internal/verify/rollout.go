@@ -161,4 +161,3 @@ func waitingLine(ds []rollout.Deployment) string {
 	}
 	return "waiting: " + strings.Join(parts, "; ")
 }
-

@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"fmt"
-	"github.com/great-sun-group/credex-ci/internal/rollout"
 	"path"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/great-sun-group/credex-ci/internal/report"
+	"github.com/great-sun-group/credex-ci/internal/rollout"
 	"github.com/great-sun-group/credex-ci/internal/status"
 )
 
