@@ -4,13 +4,18 @@
 //
 // The pipeline's whole shape, one function per step:
 //
-//	build   the production image (Dockerfile target, linux/amd64)   build.go
-//	test    the app's unit tests in the Dockerfile's test stage     build.go
-//	lint    source checks, run by `dagger check`                    build.go
-//	plan    Terraform plan of an environment, with a summary        terraform.go
-//	apply   apply exactly a saved plan                              terraform.go
-//	drift   report drift between the stack and AWS                  terraform.go
-//	verify  rollout, status, health, integration tests, benchmark  verify.go
+//	build             the production image (Dockerfile target, linux/amd64)  build.go
+//	test              the app's unit tests in the Dockerfile's test stage    build.go
+//	lint              source checks and npm run lint (a +check)              build.go
+//	registry          the environment's ECR repository, before the first push terraform.go
+//	plan              Terraform plan of an environment, with a summary       terraform.go
+//	apply             apply exactly a saved plan                             terraform.go
+//	drift             report drift between the stack and AWS                 terraform.go
+//	terraform-policy  the stack's policies, without AWS (a +check)           terraform.go
+//	verify            preflight, rollout, then status, health, integration   verify.go
+//	                  tests and benchmark concurrently
+//
+// A first deploy runs registry, build (and publish), plan, apply, verify.
 //
 // Logic lives in the plain Go packages of the root module (internal/...),
 // which are unit-tested; the functions here only wire containers together.
