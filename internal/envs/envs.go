@@ -152,6 +152,17 @@ func Load(terraformDir fs.FS, name string) (Environment, error) {
 	if err != nil {
 		return e, fmt.Errorf("environment %s: reading terraform/%s: %w", e.Name, e.TFVarsFile, err)
 	}
+	return FromTFVars(name, src)
+}
+
+// FromTFVars is Load for a caller that already holds the contents of the
+// environment's tfvars file (terraform/<TFVarsFile>), e.g. read from a Dagger
+// directory.
+func FromTFVars(name string, src []byte) (Environment, error) {
+	e, err := Lookup(name)
+	if err != nil {
+		return e, err
+	}
 	vars, err := ReadTFVars(src, e.TFVarsFile)
 	if err != nil {
 		return e, fmt.Errorf("environment %s: %w", e.Name, err)

@@ -93,3 +93,20 @@ func TestReadTFVarsScalars(t *testing.T) {
 		t.Errorf("parse error should name the file: %v", err)
 	}
 }
+
+func TestFromTFVarsReadsTheGivenContents(t *testing.T) {
+	e, err := FromTFVars("prod", []byte("aws_account_id = \"222222222222\"\naws_region = \"eu-west-1\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.TerraformEnv != "production" || e.AccountID != "222222222222" || e.Region != "eu-west-1" {
+		t.Errorf("got env %q account %q region %q", e.TerraformEnv, e.AccountID, e.Region)
+	}
+	if _, err := FromTFVars("qa", nil); !errors.Is(err, ErrUnknown) {
+		t.Errorf("unknown name: want ErrUnknown, got %v", err)
+	}
+	_, err = FromTFVars("stage", []byte("aws_region = \"af-south-1\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "terraform/environments/staging.tfvars must set aws_account_id") {
+		t.Errorf("missing account ID should name the file and variable: %v", err)
+	}
+}
