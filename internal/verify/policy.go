@@ -50,6 +50,13 @@ var policies = map[string]Policy{
 	},
 }
 
+// benchTimeout is the bench check's timeout: BenchTimeout, stretched when
+// the benchmark itself (BenchDuration, e.g. raised by --bench-duration) plus
+// its last request's timeout and a minute to start and drain would not fit.
+func (p Policy) benchTimeout() time.Duration {
+	return max(p.BenchTimeout, p.BenchDuration+p.BenchRequestTimeout+time.Minute)
+}
+
 // PolicyFor returns the policy of an environment (short or long name).
 func PolicyFor(env string) (Policy, error) {
 	e, err := envs.Lookup(env)

@@ -64,3 +64,14 @@ func TestPolicyIsStricterInProduction(t *testing.T) {
 		t.Error("unknown environment")
 	}
 }
+
+func TestBenchTimeoutFitsALongerBenchmark(t *testing.T) {
+	p, _ := PolicyFor("stage")
+	if got := p.benchTimeout(); got != p.BenchTimeout {
+		t.Errorf("the policy's own benchmark fits its timeout: got %s, want %s", got, p.BenchTimeout)
+	}
+	p.BenchDuration = 5 * time.Minute // --bench-duration=5m
+	if got := p.benchTimeout(); got <= p.BenchDuration+p.BenchRequestTimeout {
+		t.Errorf("a 5m benchmark would be cut by a %s timeout", got)
+	}
+}

@@ -143,7 +143,7 @@ func (v *verification) step(name string) step {
 	case CheckIntegration:
 		return step{name, p.IntegrationTimeout, v.integration}
 	case CheckBench:
-		return step{name, p.BenchTimeout, v.bench}
+		return step{name, p.benchTimeout(), v.bench}
 	}
 	return step{name, 0, func(context.Context, *report.Check) error { return errUnknownCheck(name) }}
 }
