@@ -152,6 +152,11 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("test bed: creating service %s: %w", d.Service, err)
 	}
+	// ECS timestamps carry milliseconds, and the watcher tells the previous
+	// deployment's events from ours by time: deploy at least a millisecond
+	// after the service was created, as with any real service (otherwise
+	// its first "steady state" can pass for news of ours).
+	time.Sleep(2 * time.Millisecond)
 	_, err = ecsClient.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.TaskDefinition)})
 	if err != nil {
 		return nil, fmt.Errorf("test bed: deploying %s to service %s: %w", d.TaskDefinition, d.Service, err)
