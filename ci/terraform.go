@@ -63,10 +63,10 @@ func (m *CredexCi) Plan(
 	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-var-file=" + e.TFVarsFile, "-var=image=" + image, "-out=/work/tfplan"})
 	p, err := showPlan(ctx, tf, "/work/tfplan")
 	if err != nil {
-		return nil, execFailure("terraform plan of "+e.TerraformEnv, err)
+		return nil, nothingChanged(execFailure("terraform plan of "+e.TerraformEnv, err))
 	}
 	if err := tfplan.GuardData(p); err != nil {
-		return nil, err
+		return nil, nothingChanged(err)
 	}
 	s := tfplan.Summarize(p)
 	return &TerraformPlan{Env: e.Name, File: tf.File("/work/tfplan"), Markdown: s.Markdown(), Text: s.Text()}, nil
@@ -94,17 +94,17 @@ func (m *CredexCi) Apply(
 	tf = tf.WithFile("/work/tfplan", plan)
 	p, err := showPlan(ctx, tf, "/work/tfplan")
 	if err != nil {
-		return "", execFailure("reading the saved plan (is it a plan of this stack, made with the same providers?)", err)
+		return "", nothingChanged(execFailure("reading the saved plan (is it a plan of this stack, made with the same providers?)", err))
 	}
 	if err := p.CheckFor(e.TerraformEnv, e.AccountID); err != nil {
-		return "", err
+		return "", nothingChanged(err)
 	}
 	if err := tfplan.GuardData(p); err != nil {
-		return "", err
+		return "", nothingChanged(err)
 	}
 	out, err := tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"}).Stdout(ctx)
 	if err != nil {
-		return "", execFailure("terraform apply of "+e.TerraformEnv+" (see the output for what was changed before the failure; plan again to see what is left)", err)
+		return "", partlyApplied(execFailure("terraform apply of "+e.TerraformEnv, err))
 	}
 	return out, nil
 }
@@ -173,19 +173,22 @@ func (m *CredexCi) Registry(
 		"-var=aws_account_id=" + e.AccountID, "-var=aws_region=" + e.Region, "-var=environment=" + e.TerraformEnv})
 	p, err := showPlan(ctx, tf, "/work/tfplan")
 	if err != nil {
-		return "", execFailure("terraform plan of the "+e.TerraformEnv+" registry", err)
+		return "", nothingChanged(execFailure("terraform plan of the "+e.TerraformEnv+" registry", err))
 	}
 	if err := tfplan.GuardData(p); err != nil {
-		return "", err
+		return "", nothingChanged(err)
 	}
 	tf = tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"})
+	if _, err := tf.Sync(ctx); err != nil {
+		return "", partlyApplied(execFailure("terraform apply of the "+e.TerraformEnv+" registry", err))
+	}
 	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
 	if err != nil {
-		return "", execFailure("terraform apply of the "+e.TerraformEnv+" registry", err)
+		return "", execFailure("the "+e.TerraformEnv+" registry was applied, but reading its outputs failed; run registry again (a no-op now)", err)
 	}
 	r, err := tfoutputs.ParseRegistry([]byte(js))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("the %s registry was applied, but %w", e.TerraformEnv, err)
 	}
 	return r.RepositoryURL, nil
 }
@@ -248,9 +251,22 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 			"-backend-config=key=" + key,
 			"-backend-config=region=" + e.Region})
 	if _, err := tf.Sync(ctx); err != nil {
-		return e, nil, execFailure(fmt.Sprintf("terraform init of %s (state s3://%s/%s; create the bucket with terraform/bootstrap or pass --state-bucket)", e.TerraformEnv, stateBucket, key), err)
+		return e, nil, nothingChanged(execFailure(fmt.Sprintf("terraform init of %s (state s3://%s/%s; create the bucket with terraform/bootstrap or pass --state-bucket)", e.TerraformEnv, stateBucket, key), err))
 	}
 	return e, tf, nil
+}
+
+// partlyApplied marks an error of an apply that may have stopped half-way,
+// telling the operator what was and was not changed.
+func partlyApplied(err error) error {
+	return fmt.Errorf("%w\nThe apply stopped part-way: each resource the output reports as complete (\"Creation complete\", \"Modifications complete\", \"Destruction complete\") "+
+		"was changed in AWS and recorded in the state; the rest of the plan was not applied. "+
+		"That saved plan is now stale: fix the error, run plan again to see what is left, and apply the new plan", err)
+}
+
+// nothingChanged marks an error raised before Terraform changed anything.
+func nothingChanged(err error) error {
+	return fmt.Errorf("%w\nNothing was changed in AWS.", err)
 }
 
 // showPlan reads a saved plan as JSON.
