@@ -17,7 +17,7 @@ locals {
   log_stream_prefix = "ecs"
   neo4j_secret_name = "neo4j_${local.short}_secrets"
   app_secret_name   = "credex-core-${var.environment}-app"
-  repository_name   = coalesce(var.ecr_repository_name, "credex-core-${var.environment}")
+  repository_name   = "credex-core-${var.environment}"
   prefix            = "credex-${var.environment}"
 
   create_vpc         = var.vpc_id == null

@@ -43,12 +43,6 @@ variable "image" {
   }
 }
 
-variable "ecr_repository_name" {
-  type        = string
-  description = "ECR repository of the image, created by the registry stack; null means credex-core-<environment>."
-  default     = null
-}
-
 # --- Network ---------------------------------------------------------------
 
 variable "vpc_cidr" {

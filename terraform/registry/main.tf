@@ -6,6 +6,6 @@
 module "registry" {
   source = "../modules/registry"
 
-  name        = coalesce(var.repository_name, "credex-core-${var.environment}")
+  name        = "credex-core-${var.environment}" # envs.RepositoryName, and the main stack's data source
   keep_images = var.keep_images
 }

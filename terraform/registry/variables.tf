@@ -27,12 +27,6 @@ variable "environment" {
   }
 }
 
-variable "repository_name" {
-  type        = string
-  description = "Name of the ECR repository; null means credex-core-<environment>."
-  default     = null
-}
-
 variable "keep_images" {
   type        = number
   description = "How many images the repository keeps (older ones expire)."
