@@ -191,7 +191,8 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			var found bool
 			for _, v := range vs {
 				t.Logf("%s", v)
-				if v.Rule == tc.rule && strings.Contains(v.Message, tc.inMessage) {
+				// The right reason: this rule, at the file the case broke.
+				if v.Rule == tc.rule && v.File == tc.file && strings.Contains(v.Message, tc.inMessage) {
 					found = true
 					if v.Line == 0 && !strings.HasSuffix(v.File, ".tfvars") {
 						t.Errorf("violation without a line: %s", v)
@@ -199,7 +200,7 @@ func TestBrokenPoliciesFail(t *testing.T) {
 				}
 			}
 			if !found {
-				t.Errorf("want a %s violation mentioning %q, got %v", tc.rule, tc.inMessage, vs)
+				t.Errorf("want a %s violation in %s mentioning %q, got %v", tc.rule, tc.file, tc.inMessage, vs)
 			}
 		})
 	}
