@@ -19,7 +19,10 @@ var secretPatterns = []struct {
 	{regexp.MustCompile(`(?i)(://[^/\s:@]+:)[^@\s/]+@`), "${1}***@"},
 }
 
-func (r *Report) redact(s string) string {
+// Mask returns s with the values registered with Redact and anything that
+// looks like a credential (access keys, bearer tokens, password= pairs,
+// passwords in URLs) replaced by "***", as every rendering of the report does.
+func (r *Report) Mask(s string) string {
 	for _, v := range r.secrets {
 		s = strings.ReplaceAll(s, v, "***")
 	}
@@ -35,23 +38,23 @@ func (r *Report) redacted() Report {
 	c := *r
 	c.Verdict = r.overall()
 	c.Target = Target{
-		Cluster: r.redact(r.Target.Cluster), Service: r.redact(r.Target.Service),
-		TaskDefinition: r.redact(r.Target.TaskDefinition), URL: r.redact(r.Target.URL),
-		Revision: r.redact(r.Target.Revision), Account: r.Target.Account, Region: r.Target.Region,
+		Cluster: r.Mask(r.Target.Cluster), Service: r.Mask(r.Target.Service),
+		TaskDefinition: r.Mask(r.Target.TaskDefinition), URL: r.Mask(r.Target.URL),
+		Revision: r.Mask(r.Target.Revision), Account: r.Target.Account, Region: r.Target.Region,
 	}
 	c.Checks = make([]Check, len(r.Checks))
 	for i, ch := range r.Checks {
-		ch.Summary = r.redact(ch.Summary)
+		ch.Summary = r.Mask(ch.Summary)
 		ch.Evidence = slices.Clone(ch.Evidence)
 		for j := range ch.Evidence {
-			ch.Evidence[j] = r.redact(ch.Evidence[j])
+			ch.Evidence[j] = r.Mask(ch.Evidence[j])
 		}
 		if ch.Tests != nil {
 			t := *ch.Tests
 			t.Failures = slices.Clone(t.Failures)
 			for j := range t.Failures {
-				t.Failures[j].Name = r.redact(t.Failures[j].Name)
-				t.Failures[j].Message = r.redact(t.Failures[j].Message)
+				t.Failures[j].Name = r.Mask(t.Failures[j].Name)
+				t.Failures[j].Message = r.Mask(t.Failures[j].Message)
 			}
 			ch.Tests = &t
 		}

@@ -141,7 +141,7 @@ func TestRedactPatterns(t *testing.T) {
 		"ASIAABCDEFGHIJKLMNOP":                     "***",
 		"tokens left: 5":                           "tokens left: 5",
 	} {
-		if got := r.redact(in); got != want {
+		if got := r.Mask(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -76,10 +76,10 @@ type Config struct {
 // the reason).
 func Run(ctx context.Context, cfg Config) *report.Report {
 	cfg = cfg.withDefaults()
-	v := &verification{cfg: cfg, progress: newProgress(cfg.Progress)}
 	rep := &report.Report{Environment: cfg.Env.Name, Target: cfg.Target, Started: time.Now()}
 	rep.Target.Account, rep.Target.Region = cfg.Env.AccountID, cfg.Env.Region
 	rep.Redact(cfg.Redact...)
+	v := &verification{cfg: cfg, progress: newProgress(cfg.Progress, rep.Mask)}
 	defer func() { rep.Finished = time.Now() }()
 
 	pending := slices.Clone(v.cfg.Checks)

@@ -80,3 +80,25 @@ func TestEveryFailureIsReportedNotOnlyTheFirst(t *testing.T) {
 		t.Errorf("progress:\n%s", progress.String())
 	}
 }
+
+func TestAPasswordInTheURLReachesNeitherProgressNorReport(t *testing.T) {
+	stage, _ := envs.Lookup("stage")
+	var progress bytes.Buffer
+	rep := Run(context.Background(), Config{
+		Env: stage, Target: report.Target{URL: "https://ci:hunter2pass@api.stage.example"},
+		Checks: []string{CheckIntegration}, Integration: tapRunner{failingTAP}, Progress: &progress,
+	})
+	md := rep.Markdown()
+	js, err := rep.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, text := range map[string]string{"progress": progress.String(), "markdown": md, "json": string(js)} {
+		if strings.Contains(text, "hunter2pass") {
+			t.Errorf("%s leaks the URL's password:\n%s", what, text)
+		}
+	}
+	if !strings.Contains(progress.String(), "running the integration suite against https://ci:***@api.stage.example") {
+		t.Errorf("progress names the masked URL:\n%s", progress.String())
+	}
+}
