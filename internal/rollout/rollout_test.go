@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
 	"github.com/great-sun-group/credex-ci/internal/ecssim"
 	"github.com/great-sun-group/credex-ci/internal/rollout"
 	"github.com/great-sun-group/credex-ci/internal/testbed"
@@ -265,5 +268,45 @@ func TestBadInputNamesTheFix(t *testing.T) {
 	_, err = (&rollout.Watcher{ECS: bed.ECS(), Cluster: "c", Service: "s", TaskDefinition: "credex-core-staging"}).Watch(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "has no revision: pass the family:revision or the ARN") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A deployment that another one replaces (here the previous revision,
+// deployed again while ours rolls out) is not a success, even though ECS
+// never marks ours FAILED.
+func TestReplacedDeploymentIsNotSuccess(t *testing.T) {
+	t.Parallel()
+	bed, err := testbed.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bed.Close)
+	setup, err := testbed.Preset("slow", step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := bed.Deploy(t.Context(), setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = bed.ECS().UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.PreviousTaskDefinition)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := d.Watcher(bed)
+	w.MinInterval, w.MaxInterval = 20*time.Millisecond, 100*time.Millisecond
+	res, err := w.Watch(t.Context())
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	if res.Outcome != rollout.RolledBack || res.OK() {
+		t.Fatalf("outcome %s: %s", res.Outcome, res.Reason)
+	}
+	prev, ours := rollout.ShortTaskDefinition(d.PreviousTaskDefinition), rollout.ShortTaskDefinition(d.TaskDefinition)
+	if want := "runs " + prev + ", not " + ours + ": the rollout was rolled back or replaced by a newer deployment"; !strings.Contains(res.Reason, want) {
+		t.Errorf("reason %q lacks %q", res.Reason, want)
+	}
+	if res.Deployment == nil || res.Deployment.TaskDefinition != d.TaskDefinition || res.Deployment.Status != "ACTIVE" {
+		t.Errorf("deployment = %+v, want ours, no longer PRIMARY", res.Deployment)
 	}
 }
