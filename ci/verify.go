@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
@@ -61,8 +60,13 @@ func (m *CredexCi) Verify(
 	if err != nil {
 		return "", err
 	}
+	selected, err := verify.ParseChecks(checks)
+	if err != nil {
+		return "", fmt.Errorf("--checks: %w; nothing was checked", err)
+	}
 	cfg := verify.Config{
 		Env:         e,
+		Checks:      selected,
 		Target:      report.Target{Cluster: cluster, Service: service, TaskDefinition: taskDefinition, URL: apiURL, Revision: revision},
 		Integration: containerSuite{m},
 		Progress:    os.Stderr,
@@ -82,11 +86,6 @@ func (m *CredexCi) Verify(
 	if benchDuration != "" {
 		if cfg.Policy.BenchDuration, err = time.ParseDuration(benchDuration); err != nil {
 			return "", fmt.Errorf("--bench-duration %q: %w (e.g. --bench-duration=30s)", benchDuration, err)
-		}
-	}
-	for _, c := range strings.Split(checks, ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			cfg.Checks = append(cfg.Checks, c)
 		}
 	}
 	static, err := m.staticCredentials(ctx)

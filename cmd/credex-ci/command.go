@@ -53,13 +53,13 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 		return verify.Config{}, err
 	}
 	checks := sc.checks
-	if sc.name == "verify" && o.checks != "" {
-		checks = splitList(o.checks)
-	}
 	if checks == nil {
-		checks = verify.AllChecks
+		var err error
+		if checks, err = verify.ParseChecks(o.checks); err != nil {
+			return verify.Config{}, usageErr("--checks: %v", err)
+		}
 	}
-	usesAWS := slices.Contains(checks, verify.CheckRollout) || slices.Contains(checks, verify.CheckStatus)
+	usesAWS := verify.NeedsAWS(checks)
 
 	env, err := envs.Lookup(o.env)
 	if err != nil {

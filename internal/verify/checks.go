@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/great-sun-group/credex-ci/internal/awsconf"
 	"github.com/great-sun-group/credex-ci/internal/report"
@@ -11,7 +12,7 @@ import (
 type errUnknownCheck string
 
 func (e errUnknownCheck) Error() string {
-	return fmt.Sprintf("unknown check %q: choose from %v", string(e), AllChecks)
+	return fmt.Sprintf("unknown check %q: choose from %s", string(e), strings.Join(AllChecks, ","))
 }
 
 // preflight asks STS who the credentials are and refuses another account.

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,20 @@ func TestBenchTimeoutFitsALongerBenchmark(t *testing.T) {
 	p.BenchDuration = 5 * time.Minute // --bench-duration=5m
 	if got := p.benchTimeout(); got <= p.BenchDuration+p.BenchRequestTimeout {
 		t.Errorf("a 5m benchmark would be cut by a %s timeout", got)
+	}
+}
+
+func TestParseChecks(t *testing.T) {
+	if got, err := ParseChecks(""); err != nil || !slices.Equal(got, AllChecks) {
+		t.Errorf("empty: %v %v, want every check", got, err)
+	}
+	if got, err := ParseChecks(" rollout, health ,"); err != nil || !slices.Equal(got, []string{CheckRollout, CheckHealth}) || !NeedsAWS(got) {
+		t.Errorf("rollout,health: %v %v", got, err)
+	}
+	if _, err := ParseChecks("rollout,preflight"); err == nil || !strings.Contains(err.Error(), `unknown check "preflight": choose from rollout,status,health,integration,bench`) {
+		t.Errorf("preflight is not selectable: %v", err)
+	}
+	if NeedsAWS([]string{CheckHealth, CheckBench}) {
+		t.Error("health and bench need no AWS")
 	}
 }

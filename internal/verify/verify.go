@@ -38,6 +38,31 @@ var AllChecks = []string{CheckRollout, CheckStatus, CheckHealth, CheckIntegratio
 // needsAWS are the checks that call AWS and so need the preflight first.
 var needsAWS = []string{CheckRollout, CheckStatus}
 
+// NeedsAWS reports whether any of checks calls AWS, and so needs
+// credentials, the environment's account and the preflight.
+func NeedsAWS(checks []string) bool {
+	return slices.ContainsFunc(checks, func(n string) bool { return slices.Contains(needsAWS, n) })
+}
+
+// ParseChecks reads a comma-separated list of checks (--checks); empty
+// means AllChecks. An unknown name is refused, naming the valid ones.
+func ParseChecks(list string) ([]string, error) {
+	var checks []string
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if !slices.Contains(AllChecks, name) {
+			return nil, errUnknownCheck(name)
+		}
+		checks = append(checks, name)
+	}
+	if len(checks) == 0 {
+		return AllChecks, nil
+	}
+	return checks, nil
+}
+
 // Config is one verification.
 type Config struct {
 	// Env is the environment, loaded with envs.Load (AccountID, Region).
@@ -98,7 +123,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 		return true
 	}
 
-	if slices.ContainsFunc(pending, func(n string) bool { return slices.Contains(needsAWS, n) }) {
+	if NeedsAWS(pending) {
 		c := runStep(ctx, step{CheckPreflight, time.Minute, v.preflight})
 		rep.Add(c)
 		if c.Verdict != report.Pass {
