@@ -12,18 +12,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
-// collectStopped finds the stopped tasks of our task definition not seen
+// readStopped finds the stopped tasks of our task definition not seen
 // before (ECS keeps stopped tasks for about an hour), with their exit codes
 // and, for the latest few, their last log lines. They are added to the
 // result and returned, oldest first.
-func (st *watchState) collectStopped(ctx context.Context) ([]StoppedTask, error) {
+func (st *watchState) readStopped(ctx context.Context) ([]StoppedTask, error) {
 	w := st.w
 	list, err := w.ECS.ListTasks(ctx, &ecs.ListTasksInput{
 		Cluster: aws.String(w.Cluster), ServiceName: aws.String(w.Service),
 		DesiredStatus: types.DesiredStatusStopped, MaxResults: aws.Int32(100),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing the stopped tasks of service %s: %w", w.Service, err)
+		return nil, fmt.Errorf("listing the stopped tasks of service %s: %w (the caller may lack ecs:ListTasks)", w.Service, err)
 	}
 	var arns []string
 	for _, arn := range list.TaskArns {
@@ -36,7 +36,7 @@ func (st *watchState) collectStopped(ctx context.Context) ([]StoppedTask, error)
 	}
 	out, err := w.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(w.Cluster), Tasks: arns})
 	if err != nil {
-		return nil, fmt.Errorf("describing the stopped tasks of service %s: %w", w.Service, err)
+		return nil, fmt.Errorf("describing the stopped tasks of service %s: %w (the caller may lack ecs:DescribeTasks)", w.Service, err)
 	}
 	var found []StoppedTask
 	for _, t := range out.Tasks {

@@ -2,6 +2,7 @@ package rollout_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -308,5 +309,46 @@ func TestReplacedDeploymentIsNotSuccess(t *testing.T) {
 	}
 	if res.Deployment == nil || res.Deployment.TaskDefinition != d.TaskDefinition || res.Deployment.Status != "ACTIVE" {
 		t.Errorf("deployment = %+v, want ours, no longer PRIMARY", res.Deployment)
+	}
+}
+
+// noListTasks is the bed's real ECS client for a caller without
+// ecs:ListTasks.
+type noListTasks struct{ *ecs.Client }
+
+func (noListTasks) ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	return nil, errors.New("AccessDeniedException: not authorized to perform ecs:ListTasks")
+}
+
+// Evidence that cannot be read does not cost the operator the verdict.
+func TestUnreadableEvidenceKeepsTheVerdict(t *testing.T) {
+	t.Parallel()
+	bed, err := testbed.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bed.Close)
+	setup, err := testbed.Preset("breaker-failed", step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := bed.Deploy(t.Context(), setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := d.Watcher(bed)
+	w.ECS = noListTasks{bed.ECS()}
+	w.MinInterval, w.MaxInterval = 20*time.Millisecond, 100*time.Millisecond
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	res, err := w.Watch(ctx)
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	if res.Outcome != rollout.Failed {
+		t.Fatalf("outcome %s: %s", res.Outcome, res.Reason)
+	}
+	if want := "; the stopped tasks could not be read (listing the stopped tasks of service " + d.Service + ": AccessDeniedException"; !strings.Contains(res.Reason, want) {
+		t.Errorf("reason %q lacks %q", res.Reason, want)
 	}
 }

@@ -44,6 +44,9 @@ func (st *watchState) decide(svc types.Service, ours, primary *Deployment) *verd
 func (st *watchState) evidence() string {
 	tasks := st.result.StoppedTasks
 	if len(tasks) == 0 {
+		if st.evidenceErr != nil {
+			return fmt.Sprintf("; the stopped tasks could not be read (%v): run aws ecs list-tasks --desired-status STOPPED --cluster %s --service-name %s", st.evidenceErr, st.w.Cluster, st.w.Service)
+		}
 		return ""
 	}
 	var b strings.Builder

@@ -108,6 +108,7 @@ type watchState struct {
 	last        []Deployment
 	since       time.Time
 	failedSeen  int32
+	evidenceErr error // the last failure to read the stopped tasks
 }
 
 type pollNews struct {
@@ -167,7 +168,7 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 	}
 	if ours != nil && ours.Failed > st.failedSeen {
 		stopped, err := st.collectStopped(ctx)
-		if err != nil {
+		if err != nil && ctx.Err() != nil {
 			return p, nil, err
 		}
 		st.failedSeen = ours.Failed
@@ -178,7 +179,7 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 	if v != nil && v.outcome != Completed {
 		if len(st.result.StoppedTasks) == 0 {
 			stopped, err := st.collectStopped(ctx)
-			if err != nil {
+			if err != nil && ctx.Err() != nil {
 				return p, nil, err
 			}
 			p.NewStoppedTasks = append(p.NewStoppedTasks, stopped...)
@@ -186,6 +187,17 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 		v.reason += st.evidence()
 	}
 	return p, v, nil
+}
+
+// collectStopped reads the stopped tasks' evidence. Failing to read it
+// (say, no ecs:ListTasks permission) does not stop the watch: the verdict
+// comes from DescribeServices; the failure is kept for the reason.
+func (st *watchState) collectStopped(ctx context.Context) ([]StoppedTask, error) {
+	stopped, err := st.readStopped(ctx)
+	if err != nil {
+		st.evidenceErr = err
+	}
+	return stopped, err
 }
 
 // find returns the deployment of our task definition and the PRIMARY one.
