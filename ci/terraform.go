@@ -51,6 +51,11 @@ func (m *CredexCi) Plan(
 	// +optional
 	stateBucket string,
 ) (*TerraformPlan, error) {
+	if image != "" {
+		if err := tfplan.CheckImage(image); err != nil {
+			return nil, err
+		}
+	}
 	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
 	if err != nil {
 		return nil, err

@@ -166,3 +166,27 @@ func TestCheckForRefusesAnotherEnvironment(t *testing.T) {
 		t.Errorf("want a refusal naming the plan's environment: %v", err)
 	}
 }
+
+func TestCheckImage(t *testing.T) {
+	good := "123456789012.dkr.ecr.af-south-1.amazonaws.com/credex-core-staging@sha256:" + strings.Repeat("ab", 32)
+	if err := CheckImage(good); err != nil {
+		t.Errorf("CheckImage(%q) = %v", good, err)
+	}
+	for _, bad := range []string{"", "credex-core:latest", "repo@sha256:abc", "repo@sha256:" + strings.Repeat("AB", 32), good + " "} {
+		err := CheckImage(bad)
+		if err == nil || !strings.Contains(err.Error(), "<repository>@sha256:<64 hex digits>") {
+			t.Errorf("CheckImage(%q) = %v, want the fix named", bad, err)
+		}
+	}
+}
+
+// The Go check and the stack's own validation must accept the same images.
+func TestCheckImageMatchesTheStackValidation(t *testing.T) {
+	src, err := os.ReadFile("../../terraform/variables.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), `regex("^[^@\\s]+@sha256:[0-9a-f]{64}$", var.image)`) {
+		t.Errorf("terraform/variables.tf's image validation changed: keep internal/tfplan's imagePattern in step")
+	}
+}
