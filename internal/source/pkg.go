@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -58,7 +59,7 @@ func ParsePackage(name string, data []byte) (*Package, error) {
 	var raw packageJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%w: package.json in %s is not valid JSON: %s; fix it (npm pkg get name shows what npm reads)",
+		return nil, fmt.Errorf("%w: package.json in %s %s; fix it (npm pkg get name shows what npm reads)",
 			ErrInvalidPackageJSON, name, describeJSONError(data, err))
 	}
 	repo, err := repositoryURL(raw.Repository)
@@ -68,9 +69,11 @@ func ParsePackage(name string, data []byte) (*Package, error) {
 	return &Package{Name: raw.Name, Version: raw.Version, Repository: repo, Scripts: raw.Scripts}, nil
 }
 
-// describeJSONError adds the line and column of a syntax or type error.
+// describeJSONError says what is wrong, in JSON's words rather than Go's,
+// with the line and column of a syntax or type error.
 func describeJSONError(data []byte, err error) string {
 	var offset int64 = -1
+	what := "is not valid JSON: " + err.Error()
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -78,10 +81,19 @@ func describeJSONError(data []byte, err error) string {
 		offset = syn.Offset
 	case errors.As(err, &typ):
 		offset = typ.Offset
-		err = fmt.Errorf("%q must be %s, not a JSON %s", typ.Field, typ.Type, typ.Value)
+		switch {
+		case typ.Field == "":
+			what = fmt.Sprintf("is a JSON %s, not an object", typ.Value)
+		case typ.Type.Kind() == reflect.Map:
+			what = fmt.Sprintf(`has a JSON %s as %q, which must be an object of "name": "command" pairs`, typ.Value, typ.Field)
+		case strings.HasPrefix(typ.Field, "scripts"):
+			what = fmt.Sprintf(`has a JSON %s as a script in "scripts": every script must be a command string`, typ.Value)
+		default:
+			what = fmt.Sprintf("has a JSON %s as %q, which must be a string", typ.Value, typ.Field)
+		}
 	}
 	if offset < 0 || offset > int64(len(data)) {
-		return err.Error()
+		return what
 	}
 	before := data[:offset]
 	line := bytes.Count(before, []byte("\n")) + 1
@@ -89,7 +101,7 @@ func describeJSONError(data []byte, err error) string {
 	if col > 1 {
 		col-- // the decoder reports the offset after the offending byte
 	}
-	return fmt.Sprintf("%v (line %d, column %d)", err, line, col)
+	return fmt.Sprintf("%s (line %d, column %d)", what, line, col)
 }
 
 // repositoryURL reads package.json's repository, either "url" or
@@ -104,7 +116,7 @@ func repositoryURL(raw json.RawMessage) (string, error) {
 			URL string `json:"url"`
 		}
 		if err := json.Unmarshal(raw, &obj); err != nil {
-			return "", fmt.Errorf(`"repository" must be a URL or {"type": "git", "url": "..."}`)
+			return "", errors.New(`"repository" must be a URL or {"type": "git", "url": "..."}`)
 		}
 		url = obj.URL
 	}

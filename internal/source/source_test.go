@@ -78,7 +78,7 @@ func TestValidateNoPackageJSON(t *testing.T) {
 	if !errors.Is(err, ErrNoPackageJSON) {
 		t.Fatalf("err = %v, want ErrNoPackageJSON", err)
 	}
-	mustContain(t, err, "--source must point at a Node service: no package.json in --source=examples/app")
+	mustContain(t, err, "no package.json in --source=examples/app: pass the directory of a Node service", "--source=examples/ledger-api")
 }
 
 func TestValidateInvalidJSON(t *testing.T) {
@@ -86,18 +86,26 @@ func TestValidateInvalidJSON(t *testing.T) {
 	if !errors.Is(err, ErrInvalidPackageJSON) {
 		t.Fatalf("err = %v, want ErrInvalidPackageJSON", err)
 	}
-	mustContain(t, err, "not valid JSON", "line 3")
+	mustContain(t, err, "package.json in --source=examples/app is not valid JSON", "(line 3, column 15)")
 }
 
+// Wrong types are named in JSON's words, where they are, not as Go types.
 func TestValidateWrongTypes(t *testing.T) {
-	for name, pkg := range map[string]string{
-		"scripts not an object": `{"scripts": ["build"]}`,
-		"script not a string":   `{"scripts": {"build": 1}}`,
-		"repository a number":   `{"repository": 7, "scripts": {}}`,
+	for _, c := range []struct{ name, pkg, want string }{
+		{"not an object", `["x"]`, "is a JSON array, not an object"},
+		{"scripts not an object", `{"scripts": ["build"]}`, `has a JSON array as "scripts", which must be an object of "name": "command" pairs (line 1, column 13)`},
+		{"script not a string", `{"scripts": {"build": 1}}`, `has a JSON number as a script in "scripts": every script must be a command string (line 1, column 23)`},
+		{"name not a string", `{"name": 5}`, `has a JSON number as "name", which must be a string (line 1, column 10)`},
+		{"repository a number", `{"repository": 7, "scripts": {}}`, `"repository" must be a URL or {"type": "git", "url": "..."}`},
 	} {
-		t.Run(name, func(t *testing.T) {
-			if _, err := Validate(snapshot(pkg)); !errors.Is(err, ErrInvalidPackageJSON) {
-				t.Errorf("err = %v, want ErrInvalidPackageJSON", err)
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Validate(snapshot(c.pkg))
+			if !errors.Is(err, ErrInvalidPackageJSON) {
+				t.Fatalf("err = %v, want ErrInvalidPackageJSON", err)
+			}
+			mustContain(t, err, "package.json in --source=examples/app", c.want)
+			if strings.Contains(err.Error(), "map[") || strings.Contains(err.Error(), "not valid JSON") {
+				t.Errorf("error speaks Go, or calls valid JSON invalid: %v", err)
 			}
 		})
 	}
@@ -111,9 +119,9 @@ func TestValidateReportsEveryMissingScriptAndTheLockfile(t *testing.T) {
 		t.Fatalf("err = %v, want ErrMissingScript and ErrNoLockfile", err)
 	}
 	mustContain(t, err,
-		`no "build" script: add one that must compile the service into dist/`,
-		`no "test" script: add one that must run the unit tests`,
-		"run npm install and commit package-lock.json")
+		`package.json in --source=examples/app has no "build" script: add one to compile the service into dist/, e.g. "build": "tsc"`,
+		`no "test" script: add one to run the unit tests`,
+		"no package-lock.json in --source=examples/app", "run npm install and commit package-lock.json")
 	if strings.Contains(err.Error(), `"start"`) {
 		t.Errorf("start is defined, yet reported: %v", err)
 	}

@@ -30,7 +30,7 @@ func ValidateTarget(target string) error {
 	if slices.Contains(Targets, target) {
 		return nil
 	}
-	return fmt.Errorf("%w %q: valid targets are %s", ErrUnknownTarget, target, strings.Join(Targets, ", "))
+	return fmt.Errorf("%w %q: --target must be one of %s", ErrUnknownTarget, target, strings.Join(Targets, ", "))
 }
 
 // Stages returns the names of a Dockerfile's named stages (FROM ... AS name),

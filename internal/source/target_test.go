@@ -18,7 +18,7 @@ func TestValidateTarget(t *testing.T) {
 	if !errors.Is(err, ErrUnknownTarget) {
 		t.Fatalf("err = %v, want ErrUnknownTarget", err)
 	}
-	mustContain(t, err, `"prod"`, "valid targets are development, test, production")
+	mustContain(t, err, `unknown build target "prod": --target must be one of development, test, production`)
 }
 
 func TestStages(t *testing.T) {
@@ -87,6 +87,7 @@ func TestCheckBuild(t *testing.T) {
 		if !errors.Is(err, ErrUnknownTarget) || !errors.Is(err, ErrMissingScript) {
 			t.Fatalf("err = %v, want ErrUnknownTarget and ErrMissingScript", err)
 		}
+		mustContain(t, err, `unknown build target "staging"`, `has no "build" script`, `has no "start" script`)
 	})
 	t.Run("no Dockerfile to check", func(t *testing.T) {
 		if _, err := CheckBuild(snapshot(goodPackage), "test", nil); err != nil {

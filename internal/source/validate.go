@@ -11,7 +11,7 @@ import (
 // wrapping one of the Err* values and naming its fix.
 func Validate(s Snapshot) (*Package, error) {
 	if s.PackageJSON == nil {
-		return nil, fmt.Errorf("%w: --source must point at a Node service: no package.json in %s (pass the service's directory, e.g. --source=examples/ledger-api)",
+		return nil, fmt.Errorf("%w in %s: pass the directory of a Node service, the one holding its package.json, e.g. --source=examples/ledger-api",
 			ErrNoPackageJSON, s.name())
 	}
 	pkg, err := ParsePackage(s.name(), s.PackageJSON)
@@ -21,7 +21,7 @@ func Validate(s Snapshot) (*Package, error) {
 	var problems []error
 	for _, script := range RequiredScripts {
 		if !pkg.HasScript(script.Name) {
-			problems = append(problems, fmt.Errorf("%w: package.json in %s has no %q script: add one that must %s, e.g. %s",
+			problems = append(problems, fmt.Errorf("%w: package.json in %s has no %q script: add one to %s, e.g. %s",
 				ErrMissingScript, s.name(), script.Name, script.Purpose, script.Example))
 		}
 	}
