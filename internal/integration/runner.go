@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 )
 
 // Runner runs the app's integration suite against apiURL. Implementations
@@ -27,6 +28,10 @@ type Output struct {
 	// ExitCode is the command's exit status.
 	ExitCode int `json:"exitCode"`
 }
+
+// waitDelay is how long Run waits for the output pipes to close after the
+// command was killed or exited.
+var waitDelay = 5 * time.Second
 
 // DefaultCommand is the suite credex-core runs against a deployed URL.
 var DefaultCommand = []string{"npm", "run", "test:integration"}
@@ -69,6 +74,9 @@ func (c CommandRunner) Run(ctx context.Context, apiURL string) (Output, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(append(os.Environ(), "API_URL="+apiURL, "CI=true"), c.Env...)
+	// On timeout only npm is killed; the test runner it started would keep
+	// the output pipes open and Run waiting until it finished by itself.
+	cmd.WaitDelay = waitDelay
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

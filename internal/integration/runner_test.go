@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // nodeApp writes a tiny app whose test:integration script runs node's test
@@ -111,5 +112,25 @@ func TestCommandRunnerErrorsNameTheFix(t *testing.T) {
 	}
 	if _, err := (CommandRunner{}).Run(context.Background(), ""); err == nil {
 		t.Fatal("want an error for an empty URL")
+	}
+}
+
+// A suite that outlives its timeout through a child process (npm's test
+// runner, here sleep) must not keep Run waiting on the output pipes.
+func TestCommandRunnerTimeoutDoesNotWaitForGrandchildren(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	defer func(d time.Duration) { waitDelay = d }(waitDelay)
+	waitDelay = 100 * time.Millisecond
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := CommandRunner{Dir: t.TempDir(), Command: []string{"sh", "-c", "sleep 30; echo done"}}.Run(ctx, "http://127.0.0.1:1")
+	if err == nil || !strings.Contains(err.Error(), "integration tests: running [sh -c sleep 30; echo done]") {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Run returned after %s: it waited for the orphaned child", d)
 	}
 }
