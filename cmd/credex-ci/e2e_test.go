@@ -193,7 +193,11 @@ func TestWatchTimesOutWithExitCode4(t *testing.T) {
 	if code != exitTimedOut {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitTimedOut, out, progress)
 	}
-	mustContain(t, "report", out, "| rollout | ❌ fail |", "timed")
+	mustContain(t, "report", out, "| rollout | ❌ fail |", "timed-out: the rollout of credex-core-staging:2 did not settle",
+		"is PRIMARY IN_PROGRESS with 0 of 2 tasks running", "deployment: PRIMARY credex-core-staging:2")
+	if strings.Contains(out, "timed out after 0s") {
+		t.Errorf("the summary says the timeout twice, rounded to nothing:\n%s", out)
+	}
 }
 
 func TestWrongAccountIsRefusedBeforeAnythingElse(t *testing.T) {
@@ -325,7 +329,9 @@ func TestWatchOtherScenarios(t *testing.T) {
 	}{
 		"throttled": {exitVerified, []string{"| rollout | ✅ pass |"}},
 		"missing":   {exitFailed, []string{"| rollout | ❌ fail |", "service-missing"}},
-		"draining":  {exitFailed, []string{"| rollout | ❌ fail |"}},
+		"draining":  {exitFailed, []string{"| rollout | ❌ fail |", "is DRAINING", "recreate it (terraform apply)"}},
+		"breaker-failed": {exitFailed, []string{"| rollout | ❌ fail |", "failed: deployment", "and was not rolled back",
+			"rollout FAILED (ECS deployment circuit breaker: tasks failed to start.)", "container credex-core exited 1", "log: Error: LedgerSpace unavailable"}},
 	} {
 		t.Run(scenario, func(t *testing.T) {
 			b, d := bed(t, scenario)

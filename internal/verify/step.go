@@ -43,13 +43,14 @@ func runStep(ctx context.Context, s step) (c report.Check) {
 	deadline := errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)
 	switch {
 	case deadline && c.Verdict != report.Pass:
-		c.Verdict, c.TimedOut = report.Fail, true
-		msg := fmt.Sprintf("timed out after %s", s.timeout.Round(time.Second))
-		if c.Summary == "" {
+		msg := fmt.Sprintf("timed out after %s", roundTimeout(s.timeout))
+		switch {
+		case c.Summary == "":
 			c.Summary = msg
-		} else if !strings.Contains(c.Summary, "timed out") {
+		case !c.TimedOut: // the check's own summary does not say it ran out of time
 			c.Summary = msg + ": " + c.Summary
 		}
+		c.Verdict, c.TimedOut = report.Fail, true
 		if err != nil {
 			c.Evidence = append(c.Evidence, err.Error())
 		}
@@ -70,6 +71,14 @@ func runStep(ctx context.Context, s step) (c report.Check) {
 // skipped is the entry of a check that did not run.
 func skipped(name, reason string) report.Check {
 	return report.Check{Name: name, Verdict: report.Skip, Summary: "skipped: " + reason, Started: time.Now()}
+}
+
+// roundTimeout keeps a sub-second timeout readable ("300ms", not "0s").
+func roundTimeout(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 func firstLines(s string, n int) []string {

@@ -91,3 +91,22 @@ func TestParseChecks(t *testing.T) {
 		t.Error("health and bench need no AWS")
 	}
 }
+
+func TestRunStepDoesNotRepeatATimeoutTheCheckReported(t *testing.T) {
+	c := runStep(context.Background(), step{"rollout", 30 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
+		<-ctx.Done()
+		c.Verdict, c.TimedOut, c.Summary = report.Fail, true, "timed-out: the rollout did not settle"
+		return nil
+	}})
+	if c.Summary != "timed-out: the rollout did not settle" || !c.TimedOut {
+		t.Errorf("got %q", c.Summary)
+	}
+	c = runStep(context.Background(), step{"health", 30 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
+		<-ctx.Done()
+		c.Verdict, c.Summary = report.Fail, "GET /health: HTTP 503"
+		return nil
+	}})
+	if c.Summary != "timed out after 30ms: GET /health: HTTP 503" {
+		t.Errorf("a sub-second timeout is named in ms: %q", c.Summary)
+	}
+}
