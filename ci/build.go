@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
 	"github.com/great-sun-group/credex-ci/internal/source"
@@ -59,7 +60,7 @@ func (m *CredexCi) Test(ctx context.Context) (string, error) {
 		WithExec([]string{"npm", "test"}).
 		Stdout(ctx)
 	if err != nil {
-		return "", execFailure("the unit tests (npm test)", err)
+		return "", execFailure("the unit tests", err)
 	}
 	return out, nil
 }
@@ -80,7 +81,7 @@ func (m *CredexCi) Lint(ctx context.Context) error {
 		WithExec([]string{"npm", "run", "lint"}).
 		Sync(ctx)
 	if err != nil {
-		return execFailure("npm run lint", err)
+		return execFailure("the lint check", err)
 	}
 	return nil
 }
@@ -154,11 +155,17 @@ func (m *CredexCi) dockerBuild(buildContext *dagger.Directory, target string, pl
 }
 
 // execFailure turns a failed command into an error that carries its output,
-// so the caller sees which tests failed and why.
+// so the caller sees which tests failed and why. It names the command that
+// failed, which is not always the one asked for: a test run fails in the
+// Dockerfile's `npm ci` or `npm run build` when those fail.
 func execFailure(what string, err error) error {
 	var exec *dagger.ExecError
 	if !errors.As(err, &exec) {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%s failed with exit code %d:\n%s\n%s", what, exec.ExitCode, exec.Stdout, exec.Stderr)
+	cmd := "the command"
+	if len(exec.Cmd) > 0 {
+		cmd = "`" + strings.Join(exec.Cmd, " ") + "`"
+	}
+	return fmt.Errorf("%s: %s failed with exit code %d:\n%s\n%s", what, cmd, exec.ExitCode, exec.Stdout, exec.Stderr)
 }
