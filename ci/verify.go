@@ -39,16 +39,16 @@ func (m *CredexCi) Verify(
 	// Git SHA or image tag the app must report in its health body.
 	// +optional
 	revision string,
-	// ECS cluster; default the environment's (credex-cluster-staging).
+	// ECS cluster; default the stack's or the environment's (e.g. credex-cluster-staging).
 	// +optional
 	cluster string,
-	// ECS service; default the environment's (credex-core-service-staging).
+	// ECS service; default the stack's or the environment's (e.g. credex-core-service-staging).
 	// +optional
 	service string,
 	// Checks to run, comma-separated (rollout,status,health,integration,bench); default all.
 	// +optional
 	checks string,
-	// Benchmark duration (e.g. 30s); default the environment's policy.
+	// Benchmark duration (e.g. 30s); default the environment's policy (stage 30s, prod 60s).
 	// +optional
 	benchDuration string,
 	// S3 bucket holding the Terraform state, read for the defaults above;
