@@ -71,7 +71,10 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 		}
 	}
 	cfg := verify.Config{
-		Env:    env,
+		Env: env,
+		// Credentials in the environment are masked wherever the app or
+		// AWS might echo them (a health body, log lines, events).
+		Redact: []string{os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")},
 		Target: report.Target{Cluster: o.cluster, Service: o.service, TaskDefinition: o.taskDefinition, URL: o.apiURL, Revision: o.revision},
 		Checks: checks, HealthPath: o.healthPath, BenchPaths: splitList(o.benchPaths),
 	}

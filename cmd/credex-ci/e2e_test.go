@@ -343,3 +343,23 @@ func TestWatchOtherScenarios(t *testing.T) {
 		})
 	}
 }
+
+func TestCredentialsInTheEnvironmentNeverReachTheReport(t *testing.T) {
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	a := newApp(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"status":"error","env":["`+secret+`"]}`, 500)
+	})
+	dir := t.TempDir()
+	code, out, progress := cli(t, "health", "--env=stage", "--api-url="+a.URL, "--health-attempts=2", "--report-json="+filepath.Join(dir, "r.json"))
+	if code != exitFailed {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	js, _ := os.ReadFile(filepath.Join(dir, "r.json"))
+	for what, text := range map[string]string{"report": out, "progress": progress, "json": string(js)} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s leaks the secret access key:\n%s", what, text)
+		}
+	}
+	mustContain(t, "report", out, "| health | ❌ fail |", "HTTP 500", `last body: {"status":"error","env":["***"]}`)
+}
