@@ -51,7 +51,7 @@ func (m *CredexCi) Build(
 // stage and returns their output; when a test fails, the error carries the
 // failing tests' output.
 func (m *CredexCi) Test(ctx context.Context) (string, error) {
-	tests, err := m.stage(ctx, source.TargetTest, "")
+	tests, err := m.stage(ctx, source.TargetTest)
 	if err != nil {
 		return "", err
 	}
@@ -86,15 +86,15 @@ func (m *CredexCi) Lint(ctx context.Context) error {
 	return nil
 }
 
-// stage returns the built container of a Dockerfile stage (no image labels,
-// no revision), e.g. the test stage to run a test suite in. An empty platform
-// builds for the engine's own.
-func (m *CredexCi) stage(ctx context.Context, target string, platform dagger.Platform) (*dagger.Container, error) {
+// stage returns the built container of a Dockerfile stage for the engine's
+// own platform (no image labels, no revision), e.g. the test stage to run a
+// test suite in.
+func (m *CredexCi) stage(ctx context.Context, target string) (*dagger.Container, error) {
 	buildContext, _, err := m.checked(ctx, target)
 	if err != nil {
 		return nil, err
 	}
-	return m.dockerBuild(buildContext, target, platform, source.Metadata{}), nil
+	return m.dockerBuild(buildContext, target, "", source.Metadata{}), nil
 }
 
 // checked validates the source for a build of target, before any container

@@ -56,7 +56,7 @@ func New(
 	// Application source. Defaults to the repository root; pass
 	// --source=examples/ledger-api to build the example service.
 	// +defaultPath="/"
-	// +ignore=[".git", "**/node_modules", "**/dist", "**/coverage", "**/.terraform", ".env"]
+	// +ignore=[".git", "**/node_modules", "**/dist", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
 	source *dagger.Directory,
 	// The Terraform stack of this repository.
 	// +defaultPath="/terraform"

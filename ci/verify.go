@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
@@ -13,6 +12,7 @@ import (
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/integration"
 	"github.com/great-sun-group/credex-ci/internal/report"
+	"github.com/great-sun-group/credex-ci/internal/source"
 	"github.com/great-sun-group/credex-ci/internal/verify"
 )
 
@@ -117,19 +117,7 @@ func (m *CredexCi) loadEnv(ctx context.Context, name string) (envs.Environment, 
 	if err != nil {
 		return e, fmt.Errorf("reading terraform/%s: %w", e.TFVarsFile, err)
 	}
-	dir, err := os.MkdirTemp("", "credex-ci-terraform")
-	if err != nil {
-		return e, err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, e.TFVarsFile)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return e, err
-	}
-	if err := os.WriteFile(path, []byte(tfvars), 0o644); err != nil {
-		return e, err
-	}
-	return envs.Load(os.DirFS(dir), name)
+	return envs.FromTFVars(name, []byte(tfvars))
 }
 
 // staticCredentials reads the constructor's AWS secrets, in memory only;
@@ -163,7 +151,7 @@ type containerSuite struct{ m *CredexCi }
 
 // Run implements integration.Runner.
 func (s containerSuite) Run(ctx context.Context, apiURL string) (integration.Output, error) {
-	c, err := s.m.stage(ctx, "test", "")
+	c, err := s.m.stage(ctx, source.TargetTest)
 	if err != nil {
 		return integration.Output{}, err
 	}
