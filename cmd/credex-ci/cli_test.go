@@ -67,6 +67,18 @@ func TestBadInputIsRefusedBeforeAnyCallNamingTheFix(t *testing.T) {
 	}
 }
 
+func TestRejectedURLsDoNotEchoTheirPassword(t *testing.T) {
+	for _, args := range [][]string{
+		{"health", "--env=stage", "--api-url=ftp://deploy:s3cr3t@api.stage.example"},
+		{"watch", "--env=stage", "--task-definition=x:1", "--terraform-dir=" + tfDir(t, "000000000000"), "--aws-endpoint-url=ftp://key:s3cr3t@127.0.0.1:4566"},
+	} {
+		code, out, errOut := cli(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, "not an http(s) URL") || strings.Contains(out+errOut, "s3cr3t") {
+			t.Errorf("%v: exit %d; the error must refuse the URL without its password:\n%s%s", args, code, out, errOut)
+		}
+	}
+}
+
 // tfDir is a terraform/ directory whose staging tfvars name account.
 func tfDir(t *testing.T, account string) string {
 	t.Helper()

@@ -90,7 +90,11 @@ func (o *options) validate(sc subcommand, args []string) error {
 	if o.apiURL != "" {
 		u, err := url.Parse(o.apiURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageErr("--api-url %q is not an http(s) URL: pass e.g. --api-url=https://api.stage.example", o.apiURL)
+			shown := "(unparseable)"
+			if err == nil {
+				shown = u.Redacted() // never echo a password in the URL
+			}
+			return usageErr("--api-url %q is not an http(s) URL: pass e.g. --api-url=https://api.stage.example", shown)
 		}
 	}
 	if o.integrationDir != "" {

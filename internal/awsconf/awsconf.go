@@ -125,7 +125,11 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 func checkEndpoint(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("AWS endpoint URL %q is not an http(s) URL: pass e.g. --aws-endpoint-url=http://127.0.0.1:4566, or leave it empty for real AWS", s)
+		shown := "(unparseable)"
+		if err == nil {
+			shown = u.Redacted() // never echo a password in the URL
+		}
+		return fmt.Errorf("AWS endpoint URL %q is not an http(s) URL: pass e.g. --aws-endpoint-url=http://127.0.0.1:4566, or leave it empty for real AWS", shown)
 	}
 	return nil
 }

@@ -246,7 +246,7 @@ func (st *watchState) timedOut(ctx context.Context) *Result {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		why = "the timeout ran out"
 	}
-	r.Reason = fmt.Sprintf("the rollout of %s did not settle before %s: %s; read the service events, then wait longer (raise the timeout) or roll back", ShortTaskDefinition(st.w.TaskDefinition), why, state)
+	r.Reason = fmt.Sprintf("the rollout of %s did not settle before %s: %s; read the service events, then wait longer (credex-ci's --rollout-timeout, or the environment's policy) or roll back", ShortTaskDefinition(st.w.TaskDefinition), why, state)
 	return r
 }
 
