@@ -56,6 +56,11 @@ type Bed struct {
 	server *http.Server
 	proxy  *httputil.ReverseProxy
 
+	// One SDK client each, so their connections are reused.
+	ecs  *ecs.Client
+	logs *cloudwatchlogs.Client
+	elb  *elb.Client
+
 	// beforeECS, when set, sees every ECS operation before the simulator
 	// (the demo stages its deployment on the first DescribeServices).
 	beforeECS atomic.Pointer[func(op string)]
@@ -105,6 +110,8 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 	b.URL = "http://" + ln.Addr().String()
 	b.server = &http.Server{Handler: http.HandlerFunc(b.route), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = b.server.Serve(ln) }()
+	cfg := b.Config()
+	b.ecs, b.logs, b.elb = ecs.NewFromConfig(cfg), cloudwatchlogs.NewFromConfig(cfg), elb.NewFromConfig(cfg)
 	return b, nil
 }
 
@@ -158,14 +165,14 @@ func (b *Bed) Config() aws.Config {
 	}
 }
 
-// ECS, Logs and ELB are SDK clients for the bed.
-func (b *Bed) ECS() *ecs.Client { return ecs.NewFromConfig(b.Config()) }
+// ECS is the bed's ECS client (the real SDK client, talking to the simulator).
+func (b *Bed) ECS() *ecs.Client { return b.ecs }
 
-// Logs is a CloudWatch Logs client for the bed.
-func (b *Bed) Logs() *cloudwatchlogs.Client { return cloudwatchlogs.NewFromConfig(b.Config()) }
+// Logs is the bed's CloudWatch Logs client.
+func (b *Bed) Logs() *cloudwatchlogs.Client { return b.logs }
 
-// ELB is an ELBv2 client for the bed.
-func (b *Bed) ELB() *elb.Client { return elb.NewFromConfig(b.Config()) }
+// ELB is the bed's ELBv2 client.
+func (b *Bed) ELB() *elb.Client { return b.elb }
 
 // HookError returns the first error the bed met while acting for ECS
 // (registering targets, writing task logs), if any.
