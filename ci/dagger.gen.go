@@ -69,6 +69,7 @@ func (r CredexCi) MarshalJSON() ([]byte, error) {
 		AwsAccessKeyID      *dagger.Secret
 		AwsSecretAccessKey  *dagger.Secret
 		AwsSessionToken     *dagger.Secret
+		AwsEndpoint         *dagger.Service
 		AwsEndpointURL      string
 	}
 	concrete.Source = r.Source
@@ -79,6 +80,7 @@ func (r CredexCi) MarshalJSON() ([]byte, error) {
 	concrete.AwsAccessKeyID = r.AwsAccessKeyID
 	concrete.AwsSecretAccessKey = r.AwsSecretAccessKey
 	concrete.AwsSessionToken = r.AwsSessionToken
+	concrete.AwsEndpoint = r.AwsEndpoint
 	concrete.AwsEndpointURL = r.AwsEndpointURL
 	return json.Marshal(&concrete)
 }
@@ -93,6 +95,7 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 		AwsAccessKeyID      *dagger.Secret
 		AwsSecretAccessKey  *dagger.Secret
 		AwsSessionToken     *dagger.Secret
+		AwsEndpoint         *dagger.Service
 		AwsEndpointURL      string
 	}
 	err := json.Unmarshal(bs, &concrete)
@@ -107,6 +110,7 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 	r.AwsAccessKeyID = concrete.AwsAccessKeyID
 	r.AwsSecretAccessKey = concrete.AwsSecretAccessKey
 	r.AwsSessionToken = concrete.AwsSessionToken
+	r.AwsEndpoint = concrete.AwsEndpoint
 	r.AwsEndpointURL = concrete.AwsEndpointURL
 	return nil
 }
@@ -548,6 +552,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsSessionToken", err))
 				}
 			}
+			var awsEndpoint *dagger.Service
+			if inputArgs["awsEndpoint"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["awsEndpoint"]), &awsEndpoint)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsEndpoint", err))
+				}
+			}
 			var awsEndpointUrl string
 			if inputArgs["awsEndpointURL"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["awsEndpointURL"]), &awsEndpointUrl)
@@ -555,7 +566,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsEndpointURL", err))
 				}
 			}
-			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpointUrl), nil
+			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpoint, awsEndpointUrl), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -41,7 +41,10 @@ type CredexCi struct {
 	AwsAccessKeyID     *dagger.Secret
 	AwsSecretAccessKey *dagger.Secret
 	AwsSessionToken    *dagger.Secret
-	// AWS endpoint override (a local test bed); empty for real AWS.
+	// AWS endpoint reached as a service (a test bed or emulator on the
+	// user's machine); nil for real AWS.
+	AwsEndpoint *dagger.Service
+	// AWS endpoint on another machine (http(s) URL); empty for real AWS.
 	AwsEndpointURL string
 }
 
@@ -80,7 +83,13 @@ func New(
 	// AWS session token (temporary credentials, OIDC), e.g. env://AWS_SESSION_TOKEN.
 	// +optional
 	awsSessionToken *dagger.Secret,
-	// AWS endpoint URL, to run against a local test bed instead of AWS.
+	// AWS endpoint on your machine, to run against a local test bed or
+	// emulator instead of AWS, as a service: e.g. tcp://localhost:4566.
+	// (Inside Dagger, 127.0.0.1 is the function's own container.)
+	// +optional
+	awsEndpoint *dagger.Service,
+	// AWS endpoint on another machine, as an http(s) URL (e.g. a shared
+	// emulator); for one on your machine use --aws-endpoint.
 	// +optional
 	awsEndpointURL string,
 ) *CredexCi {
@@ -99,6 +108,7 @@ func New(
 		AwsAccessKeyID:      awsAccessKeyID,
 		AwsSecretAccessKey:  awsSecretAccessKey,
 		AwsSessionToken:     awsSessionToken,
+		AwsEndpoint:         awsEndpoint,
 		AwsEndpointURL:      awsEndpointURL,
 	}
 }

@@ -233,6 +233,10 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 	if err != nil {
 		return e, nil, err
 	}
+	ep, err := m.endpoint(ctx)
+	if err != nil {
+		return e, nil, err
+	}
 	if stateBucket == "" {
 		stateBucket = e.DefaultStateBucket()
 	}
@@ -248,13 +252,20 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 		WithDirectory("/terraform", m.Terraform).
 		WithDirectory("/work", dag.Directory()).
 		WithWorkdir(path.Join("/terraform", stack))
-	tf = m.withAWS(tf, e.Region).
+	initArgs := []string{"terraform", "init", "-input=false",
+		"-backend-config=bucket=" + stateBucket,
+		"-backend-config=key=" + key,
+		"-backend-config=region=" + e.Region}
+	if ep.Set() {
+		// An emulator reached by a host name (a service binding) serves
+		// buckets by path, not as <bucket>.<host>; tried on the engine, only
+		// the backend's own setting does this (not AWS_S3_USE_PATH_STYLE).
+		initArgs = append(initArgs, "-backend-config=use_path_style=true")
+	}
+	tf = m.withAWS(tf, e.Region, ep).
 		// AWS state changes between runs: never reuse a cached result.
 		WithEnvVariable("CREDEX_CI_RUN", time.Now().UTC().Format(time.RFC3339Nano)).
-		WithExec([]string{"terraform", "init", "-input=false",
-			"-backend-config=bucket=" + stateBucket,
-			"-backend-config=key=" + key,
-			"-backend-config=region=" + e.Region})
+		WithExec(initArgs)
 	if _, err := tf.Sync(ctx); err != nil {
 		return e, nil, nothingChanged(execFailure(fmt.Sprintf("terraform init of %s (state s3://%s/%s; create the bucket with terraform/bootstrap or pass --state-bucket)", e.TerraformEnv, stateBucket, key), err))
 	}

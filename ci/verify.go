@@ -95,7 +95,11 @@ func (m *CredexCi) Verify(
 	if static != nil {
 		cfg.Redact = []string{static.AccessKeyID, static.SecretAccessKey, static.SessionToken}
 	}
-	if cfg.AWS, err = awsconf.Load(ctx, awsconf.Options{Region: e.Region, EndpointURL: m.AwsEndpointURL, Static: static}); err != nil {
+	ep, err := m.endpoint(ctx)
+	if err != nil {
+		return "", err
+	}
+	if cfg.AWS, err = awsconf.Load(ctx, awsconf.Options{Region: e.Region, EndpointURL: ep.InProcess, Static: static}); err != nil {
 		return "", err
 	}
 	rep := verify.Run(ctx, cfg)

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -125,13 +126,51 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 func checkEndpoint(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		shown := "(unparseable)"
-		if err == nil {
-			shown = u.Redacted() // never echo a password in the URL
-		}
-		return fmt.Errorf("AWS endpoint URL %q is not an http(s) URL: pass e.g. --aws-endpoint-url=http://127.0.0.1:4566, or leave it empty for real AWS", shown)
+		return fmt.Errorf("AWS endpoint URL %q is not an http(s) URL: pass e.g. --aws-endpoint-url=http://127.0.0.1:4566 to the credex-ci CLI, "+
+			"or, to a Dagger function, a service: --aws-endpoint=tcp://localhost:4566; leave both out for real AWS", redacted(s))
 	}
 	return nil
+}
+
+// CheckRemoteEndpoint checks an endpoint URL given to a Dagger function as a
+// plain string (--aws-endpoint-url): an http(s) URL of another machine.
+// Inside Dagger, 127.0.0.1 and localhost are the function's own container,
+// never the user's machine, so a loopback URL is refused with the fix: pass
+// the endpoint as a service (--aws-endpoint=tcp://localhost:PORT).
+func CheckRemoteEndpoint(s string) error {
+	if err := checkEndpoint(s); err != nil {
+		return err
+	}
+	u, _ := url.Parse(s)
+	if IsLoopback(u.Hostname()) {
+		port := u.Port()
+		if port == "" {
+			port = "4566"
+		}
+		return fmt.Errorf("--aws-endpoint-url=%s points at loopback, which inside Dagger is the function's own container, not your machine: "+
+			"pass the endpoint as a service instead, --aws-endpoint=tcp://localhost:%s", redacted(s), port)
+	}
+	return nil
+}
+
+// IsLoopback reports whether host (a name or an IP, without port) is this
+// machine: localhost, 127.0.0.0/8 or ::1.
+func IsLoopback(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redacted is a URL as it may be echoed: without its password.
+func redacted(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u.Redacted()
 }
 
 // HowToProvideCredentials is the advice given whenever credentials are
@@ -140,7 +179,7 @@ const HowToProvideCredentials = "provide AWS credentials in one of these ways: "
 	"AWS_PROFILE=<profile> (after `aws sso login --profile <profile>` if it uses SSO); " +
 	"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary credentials); " +
 	"in GitHub Actions, OIDC via aws-actions/configure-aws-credentials or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE; " +
-	"with Dagger, --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY"
+	"with Dagger, --aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY (plus --aws-session-token=env://AWS_SESSION_TOKEN)"
 
 func describeSource(source string) string {
 	if source == "" {

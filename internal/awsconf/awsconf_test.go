@@ -133,6 +133,23 @@ func TestBadInputIsRefusedBeforeAnyCall(t *testing.T) {
 	}
 }
 
+func TestRemoteEndpointRefusesLoopbackWithTheDaggerFix(t *testing.T) {
+	for _, u := range []string{"http://127.0.0.1:4566", "http://localhost:4566/", "http://[::1]:4566", "http://user:pw@127.0.0.2:4566"} {
+		err := CheckRemoteEndpoint(u)
+		if err == nil || !strings.Contains(err.Error(), "--aws-endpoint=tcp://localhost:4566") || strings.Contains(err.Error(), "pw@") {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	for _, u := range []string{"https://emulator.internal.example:4566", "http://10.0.0.5:4566"} {
+		if err := CheckRemoteEndpoint(u); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	if err := CheckRemoteEndpoint("ftp://x"); err == nil || !strings.Contains(err.Error(), "--aws-endpoint=tcp://localhost:4566") {
+		t.Errorf("ftp: %v", err)
+	}
+}
+
 func TestStaticCredentialsNeverPrintTheSecret(t *testing.T) {
 	c := StaticCredentials{AccessKeyID: "AKIAABCDEFGH1234", SecretAccessKey: "topsecret", SessionToken: "tok"}
 	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %s", c, c, c, c), fmt.Sprint(&c)} {
