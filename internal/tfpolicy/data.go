@@ -211,3 +211,4 @@ func checkSecretOutputs(c *checker, s *stack) {
 		}
 	}
 }
+

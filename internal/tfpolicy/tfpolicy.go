@@ -3,8 +3,9 @@
 // init): the ECS deployment circuit breaker with rollback, no secret-looking
 // names in a container's plain environment, prevent_destroy and encryption on
 // the databases and the state bucket, database ingress only from a security
-// group, a digest-pinned image variable, typed and described variables, and
-// tfvars files that set every required variable.
+// group, a digest-pinned image variable, typed and described variables,
+// tfvars files that set every required variable, and descriptions within
+// the character sets AWS documents for them.
 //
 // Each broken policy is a Violation that names the file, the line and the fix.
 package tfpolicy
@@ -32,6 +33,7 @@ const (
 	RuleVariableDocumented  = "variable-documented"
 	RuleTFVarsComplete      = "tfvars-complete"
 	RuleSecretOutput        = "secret-output"
+	RuleDescriptionCharset  = "description-charset"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -88,6 +90,7 @@ var rules = []func(*checker, *stack){
 	checkVariablesDocumented,
 	checkTFVars,
 	checkSecretOutputs,
+	checkDescriptions,
 }
 
 type checker struct{ out []Violation }

@@ -181,6 +181,54 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			file: "modules/neo4j/outputs.tf", old: "value       = aws_secretsmanager_secret.this.arn", new: `value       = random_password.this["ledgerspace"].result`,
 			rule: RuleSecretOutput, inMessage: "output the secret's ARN or name instead",
 		},
+		{
+			// The defect that would have failed the first apply: EC2 refuses
+			// it, and neither the provider nor a plan notices.
+			name: "apostrophe in a security group rule description",
+			file: "modules/service/main.tf",
+			old:  "and the external APIs of the app", new: "and the app's external APIs",
+			rule: RuleDescriptionCharset, inMessage: `has "'", which AWS refuses in a security group rule description`,
+		},
+		{
+			// The defect that failed every plan (the provider checks DLM's set
+			// only once var.name is known).
+			name: "parentheses in the DLM description around an interpolation",
+			file: "modules/neo4j/main.tf",
+			old:  `"Daily snapshots of the Neo4j data volumes of ${var.name}"`, new: `"Daily snapshots of the Neo4j data volumes (${var.name})"`,
+			rule: RuleDescriptionCharset, inMessage: `has "(", ")", which AWS refuses in a DLM lifecycle policy description`,
+		},
+		{
+			name: "for_each key interpolated into a rule description",
+			file: "modules/neo4j/main.tf",
+			old:  "for_each = { bolt = 7687, http = 7474 }", new: `for_each = { "bolt's" = 7687, http = 7474 }`,
+			rule: RuleDescriptionCharset, inMessage: `has "'"`,
+		},
+		{
+			name: "known local interpolated into a rule description",
+			file: "modules/neo4j/main.tf",
+			old:  `user      = "neo4j"`, new: `user      = "neo4j&co"`,
+			more: []string{`description       = "HTTPS for packages and Secrets Manager"`, `description       = "HTTPS for ${local.user}"`},
+			rule: RuleDescriptionCharset, inMessage: `has "&"`,
+		},
+		{
+			name: "inline ingress block description",
+			file: "modules/neo4j/main.tf",
+			old:  "  vpc_id      = var.vpc_id\n",
+			new:  "  vpc_id      = var.vpc_id\n  ingress {\n    description     = \"SSH from the bastion (ops' only)\"\n    from_port       = 22\n    to_port         = 22\n    protocol        = \"tcp\"\n    security_groups = [var.client_security_group_id]\n  }\n",
+			rule: RuleDescriptionCharset, inMessage: "the description of an ingress block has \"'\"",
+		},
+		{
+			name: "security group description too long",
+			file: "modules/service/main.tf",
+			old:  `description = "Load balancer of ${var.service_name}"`, new: `description = "Load balancer of ${var.service_name}` + strings.Repeat(" and more", 30) + `"`,
+			rule: RuleDescriptionCharset, inMessage: "AWS accepts at most 255 in a security group description",
+		},
+		{
+			name: "IAM role description outside Latin-1",
+			file: "modules/service/main.tf",
+			old:  `"Identity of the ${var.task_family} application"`, new: `"Identity of the ${var.task_family} application \u2014 the API"`,
+			rule: RuleDescriptionCharset, inMessage: "has \"\u2014\"",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,6 +274,62 @@ resource "aws_ecs_task_definition" "x" {
 	}
 	if len(hits) != 1 || !strings.Contains(hits[0], "DB_PASSWORD") {
 		t.Errorf("want one violation for DB_PASSWORD, got %q", hits)
+	}
+}
+
+// Interpolations whose value comes from outside the module (var.*) are not
+// checked; the literal text around them is, and so are known values.
+func TestDescriptionInterpolations(t *testing.T) {
+	fsys := fstest.MapFS{
+		"main.tf": {Data: []byte(`
+locals {
+  env  = "stage"
+  tier = "${local.env}'s tier"
+}
+resource "aws_security_group" "unknown" {
+  description = "Tasks of ${var.service_name}: ${aws_lb.this.dns_name}"
+}
+resource "aws_security_group" "literal" {
+  description = "${var.service_name}'s tasks"
+}
+resource "aws_security_group" "local" {
+  description = "Tasks: ${upper(local.tier)}"
+}
+resource "aws_vpc_security_group_ingress_rule" "each" {
+  for_each    = toset(["a", "b&c"])
+  description = "Port ${each.key}"
+}
+resource "aws_vpc_security_group_egress_rule" "conditional" {
+  description = var.https ? "HTTPS" : "HTTP (plain, no TLS)?"
+}
+resource "aws_dlm_lifecycle_policy" "fine" {
+  description = "Daily snapshots of ${var.name}"
+}
+`)},
+	}
+	vs, err := CheckFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, v := range vs {
+		if v.Rule == RuleDescriptionCharset {
+			got[strings.Fields(v.Message)[2]] = v.Message
+		}
+	}
+	want := map[string]string{
+		`"literal":`:     `has "'"`,
+		`"local":`:       `has "'"`,
+		`"each":`:        `has "&"`,
+		`"conditional":`: `has "?"`,
+	}
+	for name, msg := range want {
+		if !strings.Contains(got[name], msg) {
+			t.Errorf("%s: want a violation with %q, got %q", name, msg, got[name])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("want violations for %d resources, got %v", len(want), got)
 	}
 }
 

@@ -216,7 +216,7 @@ resource "aws_iam_role_policy_attachment" "dlm" {
 }
 
 resource "aws_dlm_lifecycle_policy" "this" {
-  description        = "Daily snapshots of the Neo4j data volumes (${var.name})"
+  description        = "Daily snapshots of the Neo4j data volumes of ${var.name}"
   execution_role_arn = aws_iam_role.dlm.arn
   state              = "ENABLED"
 

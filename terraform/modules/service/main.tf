@@ -163,7 +163,7 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
 
 resource "aws_vpc_security_group_egress_rule" "tasks_https" {
   security_group_id = aws_security_group.tasks.id
-  description       = "HTTPS: ECR, Secrets Manager, CloudWatch Logs and the app's external APIs"
+  description       = "HTTPS: ECR, Secrets Manager, CloudWatch Logs and the external APIs of the app"
   cidr_ipv4         = "0.0.0.0/0"
   ip_protocol       = "tcp"
   from_port         = 443
