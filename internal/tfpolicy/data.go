@@ -211,4 +211,3 @@ func checkSecretOutputs(c *checker, s *stack) {
 		}
 	}
 }
-
