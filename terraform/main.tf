@@ -54,6 +54,7 @@ module "neo4j" {
   volume_size_gb           = var.neo4j_volume_size_gb
   kms_key_id               = var.neo4j_kms_key_id
   snapshot_retention_count = var.neo4j_snapshot_retention_count
+  password_version         = var.neo4j_password_version
 }
 
 module "service" {

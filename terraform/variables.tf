@@ -225,6 +225,17 @@ variable "neo4j_snapshot_retention_count" {
   description = "How many daily snapshots of each database volume DLM keeps."
 }
 
+variable "neo4j_password_version" {
+  type        = number
+  description = "Version of the Neo4j passwords Terraform generated: increase it by one to write new ones to the secret (rotation, see docs/terraform.md)."
+  default     = 1
+
+  validation {
+    condition     = var.neo4j_password_version >= 1 && floor(var.neo4j_password_version) == var.neo4j_password_version
+    error_message = "neo4j_password_version must be a whole number from 1; increase it by one to rotate the passwords."
+  }
+}
+
 # --- Alarms and tags -------------------------------------------------------
 
 variable "alarm_emails" {

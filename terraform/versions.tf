@@ -1,6 +1,8 @@
 terraform {
-  # 1.10 brings the S3 backend's native lock file (use_lockfile).
-  required_version = ">= 1.10"
+  # 1.10 brings the S3 backend's native lock file (use_lockfile); 1.11
+  # write-only arguments, which keep the Neo4j passwords out of the plan and
+  # the state (modules/neo4j).
+  required_version = ">= 1.11"
 
   required_providers {
     # Exact versions: a saved plan is applied in a fresh container after a
@@ -8,10 +10,6 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = "5.100.0"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = "3.7.2"
     }
   }
 

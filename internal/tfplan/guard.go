@@ -7,13 +7,13 @@ import (
 )
 
 // DataTypes are resource types whose destruction loses data the pipeline
-// cannot recreate: the Neo4j instances and volumes, their generated
-// passwords, the secrets (the app secret's values are set by hand), the
-// snapshot policy, the image registry and the state bucket.
+// cannot recreate: the Neo4j instances and volumes, the secrets (the
+// app secret's values are set by hand; the Neo4j secret holds the passwords
+// the databases were initialised with), the snapshot policy, the image
+// registry and the state bucket.
 var DataTypes = map[string]bool{
 	"aws_instance":              true,
 	"aws_ebs_volume":            true,
-	"random_password":           true,
 	"aws_secretsmanager_secret": true,
 	"aws_dlm_lifecycle_policy":  true,
 	"aws_ecr_repository":        true,

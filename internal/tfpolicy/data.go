@@ -211,3 +211,15 @@ func checkSecretOutputs(c *checker, s *stack) {
 		}
 	}
 }
+
+// checkPasswordsInState: no random_password resource. Its result is kept in
+// the state (and every plan) in plain text; Secrets Manager generates the
+// passwords instead, through an ephemeral resource written with a
+// write-only argument.
+func checkPasswordsInState(c *checker, s *stack) {
+	for _, b := range s.blocks("resource", "random_password") {
+		c.report(RulePasswordInState, b.DefRange(), "%s keeps the password in the Terraform state and plans in plain text: "+
+			"generate it with `ephemeral \"aws_secretsmanager_random_password\"` and write it with aws_secretsmanager_secret_version's "+
+			"secret_string_wo and secret_string_wo_version (Terraform >= 1.11)", b.name())
+	}
+}

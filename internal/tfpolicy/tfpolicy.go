@@ -4,8 +4,9 @@
 // names in a container's plain environment, prevent_destroy and encryption on
 // the databases and the state bucket, database ingress only from a security
 // group, a digest-pinned image variable, typed and described variables,
-// tfvars files that set every required variable, and descriptions within
-// the character sets AWS documents for them.
+// tfvars files that set every required variable, descriptions within the
+// character sets AWS documents for them, and no generated password kept in
+// the state.
 //
 // Each broken policy is a Violation that names the file, the line and the fix.
 package tfpolicy
@@ -34,6 +35,7 @@ const (
 	RuleTFVarsComplete      = "tfvars-complete"
 	RuleSecretOutput        = "secret-output"
 	RuleDescriptionCharset  = "description-charset"
+	RulePasswordInState     = "password-in-state"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -91,6 +93,7 @@ var rules = []func(*checker, *stack){
 	checkTFVars,
 	checkSecretOutputs,
 	checkDescriptions,
+	checkPasswordsInState,
 }
 
 type checker struct{ out []Violation }

@@ -178,8 +178,15 @@ func TestBrokenPoliciesFail(t *testing.T) {
 		},
 		{
 			name: "password as an output",
-			file: "modules/neo4j/outputs.tf", old: "value       = aws_secretsmanager_secret.this.arn", new: `value       = random_password.this["ledgerspace"].result`,
+			file: "modules/neo4j/outputs.tf", old: "value       = aws_secretsmanager_secret.this.arn", new: `value       = aws_secretsmanager_secret_version.this.secret_string`,
 			rule: RuleSecretOutput, inMessage: "output the secret's ARN or name instead",
+		},
+		{
+			name: "password generated into the state",
+			file: "modules/neo4j/main.tf",
+			old:  "# --- Instances",
+			new:  "resource \"random_password\" \"admin\" {\n  length = 32\n}\n\n# --- Instances",
+			rule: RulePasswordInState, inMessage: "secret_string_wo",
 		},
 		{
 			// The defect that would have failed the first apply: EC2 refuses
