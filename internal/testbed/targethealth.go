@@ -1,12 +1,9 @@
 package testbed
 
 import (
-	"bytes"
 	"encoding/xml"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 )
 
@@ -63,16 +60,8 @@ type targetHealthResponse struct {
 // serveTargetHealth answers DescribeTargetHealth for a marked target group
 // and reports whether it did.
 func (b *Bed) serveTargetHealth(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method != http.MethodPost || r.Header.Get("X-Amz-Target") != "" || r.Body == nil {
-		return false
-	}
-	body, err := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
-		return false
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil || form.Get("Action") != "DescribeTargetHealth" {
+	form, ok := queryForm(r)
+	if !ok || form.Get("Action") != "DescribeTargetHealth" {
 		return false
 	}
 	b.mu.Lock()

@@ -1,9 +1,12 @@
 // Package testbed runs a local AWS for credex-ci's end-to-end tests and
 // benchmarks: kumo in-process (STS, ECR, Secrets Manager, CloudWatch Logs,
-// ELBv2) plus our ECS control-plane simulator (internal/ecssim), behind ONE
-// endpoint on 127.0.0.1 that routes ECS requests (by X-Amz-Target) to the
-// simulator and everything else to kumo, so a single --aws-endpoint-url
-// serves the whole pipeline. It also sets up scripted deployments through
+// ELBv2, EC2, SSM, S3, ...) plus our ECS control-plane simulator
+// (internal/ecssim), behind ONE endpoint on 127.0.0.1 that routes ECS
+// requests (by X-Amz-Target) to the simulator, answers the few operations a
+// Terraform plan of the stack needs that kumo lacks (EC2
+// DescribeAvailabilityZones, ECR DescribeImages, Amazon Linux's public AMI
+// parameters) and sends everything else to kumo, so a single
+// --aws-endpoint-url serves the whole pipeline. It also sets up scripted deployments through
 // real SDK calls (Deploy) and measures how fast the rollout watcher detects
 // outcomes (MeasureOutcomeDetection).
 package testbed
@@ -67,6 +70,8 @@ type Bed struct {
 
 	mu        sync.Mutex
 	unhealthy map[string]TargetHealth // by target group ARN
+	pushedAt  map[string]time.Time    // ECR images by repository@digest
+	passwords []string                // GetRandomPassword's answers
 	hookErr   error
 	seq       int
 }
@@ -93,7 +98,7 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b := &Bed{Region: envs.DefaultRegion, unhealthy: map[string]TargetHealth{}}
+	b := &Bed{Region: envs.DefaultRegion, unhealthy: map[string]TargetHealth{}, pushedAt: map[string]time.Time{}}
 	b.kumo = newKumo()
 	kumoURL, err := url.Parse(b.kumo.URL)
 	if err != nil {
@@ -101,6 +106,10 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 		return nil, fmt.Errorf("test bed: kumo URL %q: %w", b.kumo.URL, err)
 	}
 	b.proxy = httputil.NewSingleHostReverseProxy(kumoURL)
+	if err := b.seedPublicParameters(ctx); err != nil {
+		closeKumo(b.kumo)
+		return nil, err
+	}
 	b.Sim = ecssim.New(ecssim.Options{Region: b.Region, AccountID: AccountID, OnTask: b.onTask})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -140,16 +149,29 @@ func closeKumo(s *kumo.Server) {
 	s.Close()
 }
 
-// route sends ECS calls to the simulator and the rest to kumo.
+// route sends ECS calls to the simulator, answers what the bed adds to
+// kumo, and sends the rest to kumo.
 func (b *Bed) route(w http.ResponseWriter, r *http.Request) {
-	if op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecssim.TargetPrefix); ok {
+	target := r.Header.Get("X-Amz-Target")
+	if op, ok := strings.CutPrefix(target, ecssim.TargetPrefix); ok {
 		if hook := b.beforeECS.Load(); hook != nil {
 			(*hook)(op)
 		}
 		b.Sim.ServeHTTP(w, r)
 		return
 	}
-	if b.serveTargetHealth(w, r) {
+	switch target {
+	case ecrDescribeImages:
+		b.describeImages(w, r)
+		return
+	case ecrPutImage:
+		b.recordPush(w, r)
+		return
+	case getRandomPassword:
+		b.recordRandomPassword(w, r)
+		return
+	}
+	if b.serveTargetHealth(w, r) || b.serveEC2(w, r) {
 		return
 	}
 	b.proxy.ServeHTTP(w, r)
