@@ -342,6 +342,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
 				}
 			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
 			var stateBucket string
 			if inputArgs["stateBucket"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
@@ -349,7 +356,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
 				}
 			}
-			return (*CredexCi).Drift(&parent, ctx, env, stateBucket)
+			return (*CredexCi).Drift(&parent, ctx, env, image, stateBucket)
 		case "Lint":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)

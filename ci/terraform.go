@@ -24,8 +24,8 @@ const terraformPluginCache = "credex-ci-terraform-plugins"
 type TerraformPlan struct {
 	// Environment the plan is for (stage or prod).
 	Env string
-	// The saved plan: pass it to apply. It holds the stack's sensitive values
-	// (generated passwords), so keep it as private as the state.
+	// The saved plan: pass it to apply. It holds the prior state (no
+	// passwords: those are write-only), so keep it as private as the state.
 	File *dagger.File
 	// Summary of the changes as a Markdown table.
 	Markdown string
@@ -61,7 +61,7 @@ func (m *CredexCi) Plan(
 		return nil, err
 	}
 	if image == "" {
-		if image, err = deployedImage(ctx, tf); err != nil {
+		if image, err = deployedImage(ctx, tf, "plan without --image"); err != nil {
 			return nil, err
 		}
 	}
@@ -109,7 +109,7 @@ func (m *CredexCi) Apply(
 	}
 	out, err := tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"}).Stdout(ctx)
 	if err != nil {
-		return "", partlyApplied(execFailure("terraform apply of "+e.TerraformEnv, err))
+		return "", applyFailed("terraform apply of "+e.TerraformEnv, err)
 	}
 	return out, nil
 }
@@ -122,18 +122,28 @@ func (m *CredexCi) Drift(
 	ctx context.Context,
 	// Environment: stage or prod.
 	env string,
+	// Image the environment runs, pinned by digest; defaults to the stack's
+	// image output (the image of the last apply).
+	// +optional
+	image string,
 	// S3 bucket holding the Terraform state; defaults to
 	// credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
 ) (string, error) {
+	if image != "" {
+		if err := tfplan.CheckImage(image); err != nil {
+			return "", err
+		}
+	}
 	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
 	if err != nil {
 		return "", err
 	}
-	image, err := deployedImage(ctx, tf)
-	if err != nil {
-		return "", err
+	if image == "" {
+		if image, err = deployedImage(ctx, tf, "drift without --image"); err != nil {
+			return "", err
+		}
 	}
 	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-detailed-exitcode", "-var-file=" + e.TFVarsFile, "-var=image=" + image, "-out=/work/tfplan"},
 		dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
@@ -185,7 +195,7 @@ func (m *CredexCi) Registry(
 	}
 	tf = tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"})
 	if _, err := tf.Sync(ctx); err != nil {
-		return "", partlyApplied(execFailure("terraform apply of the "+e.TerraformEnv+" registry", err))
+		return "", applyFailed("terraform apply of the "+e.TerraformEnv+" registry", err)
 	}
 	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
 	if err != nil {
@@ -272,12 +282,16 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 	return e, tf, nil
 }
 
-// partlyApplied marks an error of an apply that may have stopped half-way,
-// telling the operator what was and was not changed.
-func partlyApplied(err error) error {
-	return fmt.Errorf("%w\nThe apply stopped part-way: each resource the output reports as complete (\"Creation complete\", \"Modifications complete\", \"Destruction complete\") "+
-		"was changed in AWS and recorded in the state; the rest of the plan was not applied. "+
-		"That saved plan is now stale: fix the error, run plan again to see what is left, and apply the new plan", err)
+// applyFailed explains a failed apply of a saved plan from its output:
+// nothing applied (a stale plan, or a stop before any change) or stopped
+// part-way, naming what was changed.
+func applyFailed(what string, err error) error {
+	var output string
+	var exec *dagger.ExecError
+	if errors.As(err, &exec) {
+		output = exec.Stdout + "\n" + exec.Stderr
+	}
+	return fmt.Errorf("%w\n%s", execFailure(what, err), tfplan.ReadApplyFailure(output).Explain())
 }
 
 // nothingChanged marks an error raised before Terraform changed anything.
@@ -294,13 +308,12 @@ func showPlan(ctx context.Context, tf *dagger.Container, planFile string) (*tfpl
 	return tfplan.Parse(js)
 }
 
-// planJSON is `terraform show -json` of a saved plan. The JSON holds the
-// prior state's sensitive values (generated passwords) in plain text, so it
-// goes to a file, never to the exec's stdout, which Dagger shows in its
-// progress output and traces.
+// planJSON is `terraform show -json` of a saved plan. The JSON can hold the
+// prior state's sensitive values, so the exec's own shell writes it to a
+// file: Dagger copies an exec's stdout into its progress output, traces and
+// telemetry even with RedirectStdout, but never what a shell redirects.
 func planJSON(ctx context.Context, tf *dagger.Container, planFile string) ([]byte, error) {
-	js, err := tf.WithExec([]string{"terraform", "show", "-json", planFile},
-		dagger.ContainerWithExecOpts{RedirectStdout: "/work/plan.json"}).
+	js, err := tf.WithExec([]string{"sh", "-c", `terraform show -json "$1" > /work/plan.json`, "sh", planFile}).
 		File("/work/plan.json").Contents(ctx)
 	if err != nil {
 		return nil, err
@@ -309,36 +322,30 @@ func planJSON(ctx context.Context, tf *dagger.Container, planFile string) ([]byt
 }
 
 // terraformOutputs reads an environment's stack outputs (the contract in
-// docs/terraform.md).
-func (m *CredexCi) terraformOutputs(ctx context.Context, env, stateBucket string) (tfoutputs.Outputs, error) {
+// docs/terraform.md), requiring only those the caller needs.
+func (m *CredexCi) terraformOutputs(ctx context.Context, env, stateBucket string, need tfoutputs.Need) (tfoutputs.Outputs, error) {
 	_, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
 	if err != nil {
 		return tfoutputs.Outputs{}, err
 	}
-	return stackOutputs(ctx, tf)
+	return stackOutputs(ctx, tf, need)
 }
 
 // stackOutputs is `terraform output -json` of an initialised stack.
-func stackOutputs(ctx context.Context, tf *dagger.Container) (tfoutputs.Outputs, error) {
+func stackOutputs(ctx context.Context, tf *dagger.Container, need tfoutputs.Need) (tfoutputs.Outputs, error) {
 	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
 	if err != nil {
 		return tfoutputs.Outputs{}, execFailure("terraform output", err)
 	}
-	return tfoutputs.Parse([]byte(js))
+	return tfoutputs.ParseFor([]byte(js), need)
 }
 
 // deployedImage is the image of the environment's last apply (the stack's
-// image output).
-func deployedImage(ctx context.Context, tf *dagger.Container) (string, error) {
-	o, err := stackOutputs(ctx, tf)
-	if errors.Is(err, tfoutputs.ErrNotApplied) {
-		return "", fmt.Errorf("this environment has never been applied, so there is no deployed image: pass --image=<repository>@sha256:<digest> (the image build pushed)")
-	}
+// image output); caller is the function asking, for the message.
+func deployedImage(ctx context.Context, tf *dagger.Container, caller string) (string, error) {
+	o, err := stackOutputs(ctx, tf, tfoutputs.DeployedImage(caller))
 	if err != nil {
 		return "", err
-	}
-	if o.Image == "" {
-		return "", fmt.Errorf("the stack's state has no image output: pass --image=<repository>@sha256:<digest>")
 	}
 	return o.Image, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/great-sun-group/credex-ci/internal/integration"
 	"github.com/great-sun-group/credex-ci/internal/report"
 	"github.com/great-sun-group/credex-ci/internal/source"
+	"github.com/great-sun-group/credex-ci/internal/tfoutputs"
 	"github.com/great-sun-group/credex-ci/internal/verify"
 )
 
@@ -72,9 +73,9 @@ func (m *CredexCi) Verify(
 		Progress:    os.Stderr,
 	}
 	if taskDefinition == "" || apiURL == "" {
-		out, err := m.terraformOutputs(ctx, env, stateBucket)
+		out, err := m.terraformOutputs(ctx, env, stateBucket, tfoutputs.ForVerify(taskDefinition != "", apiURL != ""))
 		if err != nil {
-			return "", fmt.Errorf("%w (or pass --task-definition and --api-url)", err)
+			return "", err
 		}
 		if err := cfg.ApplyOutputs(out); err != nil {
 			return "", err

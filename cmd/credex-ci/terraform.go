@@ -18,7 +18,7 @@ func (o *options) applyTerraformOutputs(cfg *verify.Config) error {
 	if err != nil {
 		return usageErr("--terraform-outputs: %v (write it with `terraform -chdir=terraform output -json > outputs.json`)", err)
 	}
-	out, err := tfoutputs.Parse(data)
+	out, err := tfoutputs.ParseFor(data, tfoutputs.ForVerify(o.taskDefinition != "", o.apiURL != ""))
 	if err != nil {
 		return usageErr("--terraform-outputs %s: %v", o.terraformOutputs, err)
 	}

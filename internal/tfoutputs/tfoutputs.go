@@ -47,23 +47,40 @@ var ErrNotApplied = errors.New("the stack has not been applied")
 // ErrMissing is returned (wrapped) when required outputs are missing.
 var ErrMissing = errors.New("missing Terraform outputs")
 
-// Parse reads the main stack's `terraform output -json`.
+// Parse reads the main stack's `terraform output -json`, requiring the whole
+// contract (Contract).
 func Parse(data []byte) (Outputs, error) {
+	return ParseFor(data, Need{Outputs: Contract(),
+		Instead: "apply the current stack (its outputs change only on apply)"})
+}
+
+// ParseFor reads the main stack's `terraform output -json`, requiring only
+// the outputs one caller reads (n.Outputs): after an apply that stopped
+// part-way, the outputs that exist are enough for a caller that needs no
+// others.
+func ParseFor(data []byte, n Need) (Outputs, error) {
 	var o Outputs
-	err := decode(data, &o, "terraform/outputs.tf")
+	err := decode(data, &o, "terraform/outputs.tf", n)
 	return o, err
 }
 
 // ParseRegistry reads the registry stack's `terraform output -json`.
 func ParseRegistry(data []byte) (Registry, error) {
 	var r Registry
-	err := decode(data, &r, "terraform/registry/outputs.tf")
+	var required []string
+	for _, f := range fields(r) {
+		if f.required {
+			required = append(required, f.name)
+		}
+	}
+	err := decode(data, &r, "terraform/registry/outputs.tf", Need{Outputs: required,
+		Instead: "apply the current stack (its outputs change only on apply)"})
 	return r, err
 }
 
 // decode unwraps {"name": {"value": ..., "type": ..., "sensitive": ...}}
-// into the struct's json fields and checks the required ones are present.
-func decode(data []byte, into any, defined string) error {
+// into the struct's json fields and checks the outputs n needs are present.
+func decode(data []byte, into any, defined string, n Need) error {
 	var raw map[string]struct {
 		Value     json.RawMessage `json:"value"`
 		Sensitive bool            `json:"sensitive"`
@@ -72,7 +89,11 @@ func decode(data []byte, into any, defined string) error {
 		return fmt.Errorf("reading terraform output -json: %w", err)
 	}
 	if len(raw) == 0 {
-		return fmt.Errorf("%w: it has no outputs; run plan and apply for this environment first", ErrNotApplied)
+		instead := "run plan and apply for this environment first"
+		if n.Caller != "" {
+			instead = n.Instead + ", or run plan and apply for this environment first"
+		}
+		return fmt.Errorf("%w: it has no outputs; %s", ErrNotApplied, instead)
 	}
 	values := make(map[string]json.RawMessage, len(raw))
 	for name, o := range raw {
@@ -81,16 +102,18 @@ func decode(data []byte, into any, defined string) error {
 		}
 	}
 	var missing []string
-	for _, f := range fields(into) {
-		if f.required {
-			if _, ok := values[f.name]; !ok {
-				missing = append(missing, f.name)
-			}
+	for _, name := range n.Outputs {
+		if _, ok := values[name]; !ok {
+			missing = append(missing, name)
 		}
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return fmt.Errorf("%w: %s; they are defined in %s: apply the current stack (its outputs change only on apply)", ErrMissing, strings.Join(missing, ", "), defined)
+		if n.Caller == "" {
+			return fmt.Errorf("%w: %s; they are defined in %s: %s", ErrMissing, strings.Join(missing, ", "), defined, n.Instead)
+		}
+		return fmt.Errorf("%w: %s needs %s, which the state does not have (an apply that stopped part-way, or one made before %s defined them): %s, or apply the current stack",
+			ErrMissing, n.Caller, strings.Join(missing, ", "), defined, n.Instead)
 	}
 	flat, _ := json.Marshal(values)
 	if err := json.Unmarshal(flat, into); err != nil {

@@ -107,3 +107,67 @@ func TestContractIsDeclaredByTheStack(t *testing.T) {
 		t.Errorf("Contract() = %v, want %v", got, want)
 	}
 }
+
+// testdata/partial_apply.json is the real `terraform output -json` of the
+// staging stack after an apply against the test bed that stopped part-way:
+// image and the names are there; api_url, task_definition_arn and
+// secret_arns are not.
+func partial(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/partial_apply.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestPartialApplyBlocksOnlyCallersThatNeedMissingOutputs(t *testing.T) {
+	if _, err := Parse(partial(t)); !errors.Is(err, ErrMissing) {
+		t.Fatalf("the whole contract is not there: want ErrMissing, got %v", err)
+	}
+	// plan without --image and drift need only the image.
+	o, err := ParseFor(partial(t), DeployedImage("plan without --image"))
+	if err != nil {
+		t.Fatalf("plan needs only image, which the partial state has: %v", err)
+	}
+	if !strings.HasSuffix(o.Image, "@sha256:0000000000000000000000000000000000000000000000000000000000000001") {
+		t.Errorf("image: %q", o.Image)
+	}
+	// verify given its targets reads no missing output; the names that are
+	// there still match the environment.
+	o, err = ParseFor(partial(t), ForVerify(true, true))
+	if err != nil {
+		t.Fatalf("verify with --task-definition and --api-url: %v", err)
+	}
+	e, _ := envs.Lookup("stage")
+	e.AccountID, e.Region = "000000000000", "af-south-1"
+	if err := o.Matches(e); err != nil {
+		t.Errorf("the partial outputs that exist belong to stage: %v", err)
+	}
+	// verify without targets needs both, and says which flags replace them.
+	_, err = ParseFor(partial(t), ForVerify(false, false))
+	if !errors.Is(err, ErrMissing) {
+		t.Fatalf("want ErrMissing, got %v", err)
+	}
+	for _, want := range []string{"verify needs api_url, task_definition_arn", "pass --task-definition and --api-url", "part-way"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	_, err = ParseFor(partial(t), ForVerify(true, false))
+	if err == nil || !strings.Contains(err.Error(), "needs api_url,") || !strings.Contains(err.Error(), "pass --api-url") || strings.Contains(err.Error(), "task_definition_arn") {
+		t.Errorf("verify with --task-definition: %v", err)
+	}
+}
+
+func TestImageMissingSaysPassImage(t *testing.T) {
+	b := regexp.MustCompile(`(?m)^  "image".*\n`).ReplaceAll(staging(t), nil)
+	_, err := ParseFor(b, DeployedImage("drift without --image"))
+	if !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "drift without --image needs image") || !strings.Contains(err.Error(), "pass --image=<repository>@sha256:<digest>") {
+		t.Errorf("want the missing image named with --image as the way out: %v", err)
+	}
+	_, err = ParseFor([]byte(`{}`), DeployedImage("plan without --image"))
+	if !errors.Is(err, ErrNotApplied) || !strings.Contains(err.Error(), "pass --image=") {
+		t.Errorf("never applied: want ErrNotApplied naming --image: %v", err)
+	}
+}
