@@ -1,0 +1,31 @@
+variable "secret_id" {
+  type        = string
+  description = "ARN or name of the Secrets Manager secret the connection details are written to."
+}
+
+variable "bolt_urls" {
+  type        = map(string)
+  description = "Bolt URL of each database, by database name (ledgerspace, searchspace): the JSON keys are <name>bolturl, <name>user and <name>pass."
+
+  validation {
+    condition     = length(var.bolt_urls) > 0 && alltrue([for db in keys(var.bolt_urls) : can(regex("^[a-z][a-z0-9]*$", db))])
+    error_message = "bolt_urls needs at least one database, named in lower case letters and digits (the names prefix the JSON keys)."
+  }
+}
+
+variable "user" {
+  type        = string
+  description = "Neo4j user of every database."
+  default     = "neo4j"
+}
+
+variable "password_version" {
+  type        = number
+  description = "Version of the generated passwords: new passwords are written each time it changes."
+  default     = 1
+
+  validation {
+    condition     = var.password_version >= 1 && floor(var.password_version) == var.password_version
+    error_message = "password_version must be a whole number from 1; increase it by one to rotate the passwords."
+  }
+}
