@@ -23,9 +23,13 @@ test-bindings:
 	  "$(SHARED)/dagger-codegen/generate" --check . ; \
 	else echo "test-bindings: $(SHARED)/dagger-codegen not present, skipped"; fi
 
-## test-terraform: the stack is formatted (OpenTofu, built once and cached)
+## test-terraform: the stacks with the real Terraform (>= 1.11) and AWS provider
+## (mirror: $$CREDEX_TF_PLUGIN_MIRROR, default /opt/tf-plugins): fmt -check,
+## init + validate of every stack, and a plan of staging and production
+## against the local test bed (internal/tfrun, tag terraform)
 test-terraform:
-	"$$(.ci/install-tofu)" fmt -check -recursive -diff terraform
+	go vet -tags terraform ./internal/tfrun/
+	go test -count=1 -tags terraform ./internal/tfrun/
 
 ## test-example: the example service's own unit and integration tests
 test-example:
