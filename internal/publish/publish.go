@@ -172,11 +172,8 @@ func (p *Publisher) Publish(ctx context.Context, revision string, push Pusher) (
 	if found != nil {
 		res.Digest = found.digest
 		p.logf("publish: %s:%s is already in the repository (%s): nothing to push", repo.URI, revision, found.digest)
-	} else {
-		if res.Digest, err = p.push(ctx, repo, revision, push); err != nil {
-			return res, err
-		}
-		res.Pushed = true
+	} else if res.Digest, res.Pushed, err = p.push(ctx, repo, revision, push); err != nil {
+		return res, err
 	}
 	res.Image = repo.Image(res.Digest)
 	moved, unchanged, err := p.tagEnv(ctx, repo, res.Digest, res.EnvTag)
@@ -193,36 +190,36 @@ func (p *Publisher) Publish(ctx context.Context, revision string, push Pusher) (
 
 // push logs in and pushes the revision, then checks ECR reports the tag on
 // the pushed digest. A push that fails because the tag appeared meanwhile
-// (another run published the same revision) is the no-op after all.
-func (p *Publisher) push(ctx context.Context, repo Repository, revision string, push Pusher) (string, error) {
+// (another run published the same revision) is the no-op after all:
+// pushed is then false.
+func (p *Publisher) push(ctx context.Context, repo Repository, revision string, push Pusher) (digest string, pushed bool, err error) {
 	login, err := p.Login(ctx, repo)
 	if err != nil {
-		return "", fmt.Errorf("%w; nothing was pushed", err)
+		return "", false, fmt.Errorf("%w; nothing was pushed", err)
 	}
 	ref := p.PushRef(repo, revision)
 	p.logf("publish: pushing %s", ref)
-	pushed, pushErr := push(ctx, ref, login)
-	var digest string
+	out, pushErr := push(ctx, ref, login)
 	if pushErr == nil {
-		digest, pushErr = DigestOf(pushed)
+		digest, pushErr = DigestOf(out)
 	}
 	found, err := p.find(ctx, repo, revision)
 	if err != nil {
-		return "", fmt.Errorf("after pushing %s: looking the tag up in ECR: %w (push: %v)", ref, err, pushErr)
+		return "", false, fmt.Errorf("after pushing %s: looking the tag up in ECR: %w (push: %v)", ref, err, pushErr)
 	}
 	switch {
 	case pushErr != nil && found != nil:
 		p.logf("publish: the push failed (%v), but %s:%s is in the repository now (%s), pushed by another run: using it", pushErr, repo.URI, revision, found.digest)
-		return found.digest, nil
+		return found.digest, false, nil
 	case pushErr != nil:
-		return "", fmt.Errorf("pushing %s: %w; ECR has no image tagged %s, so nothing was published", ref, pushErr, revision)
+		return "", false, fmt.Errorf("pushing %s: %w; ECR has no image tagged %s, so nothing was published", ref, pushErr, revision)
 	case found == nil:
-		return "", fmt.Errorf("pushed %s (%s), but ECR reports no image tagged %s in %s: is the push address the repository's registry?", ref, digest, revision, repo.Name)
+		return "", false, fmt.Errorf("pushed %s (%s), but ECR reports no image tagged %s in %s: is the push address the repository's registry?", ref, digest, revision, repo.Name)
 	case found.digest != digest:
-		return "", fmt.Errorf("pushed %s as %s, but ECR has %s tagged %s: another run published this revision meanwhile; run publish again to use the image in the repository", ref, digest, found.digest, revision)
+		return "", false, fmt.Errorf("pushed %s as %s, but ECR has %s tagged %s: another run published this revision meanwhile; run publish again to use the image in the repository", ref, digest, found.digest, revision)
 	}
 	p.logf("publish: pushed %s (%s)", ref, digest)
-	return digest, nil
+	return digest, true, nil
 }
 
 // PushRef is the address an image tag is pushed to: the repository URI, or
