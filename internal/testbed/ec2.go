@@ -3,6 +3,7 @@ package testbed
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -39,6 +40,37 @@ func (b *Bed) seedPublicParameters(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// callKumo makes one AWS JSON 1.1 call straight to kumo. On an AWS error it
+// returns kumo's status and its JSON error body as the error text.
+func (b *Bed) callKumo(ctx context.Context, target string, in, out any) (int, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return http.StatusInternalServerError, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.kumo.URL+"/", bytes.NewReader(body))
+	if err != nil {
+		return http.StatusInternalServerError, err
+	}
+	req.Header.Set("X-Amz-Target", target)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return http.StatusInternalServerError, fmt.Errorf("test bed: %s: %w", target, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return http.StatusInternalServerError, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, fmt.Errorf("%s", strings.TrimSpace(string(data)))
+	}
+	if out == nil {
+		return resp.StatusCode, nil
+	}
+	return resp.StatusCode, json.Unmarshal(data, out)
 }
 
 // queryForm reads an AWS Query request's form, leaving the body readable

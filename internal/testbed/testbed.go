@@ -1,12 +1,13 @@
 // Package testbed runs a local AWS for credex-ci's end-to-end tests and
-// benchmarks: kumo in-process (STS, ECR, Secrets Manager, CloudWatch Logs,
-// ELBv2, EC2, SSM, S3, ...) plus our ECS control-plane simulator
-// (internal/ecssim), behind ONE endpoint on 127.0.0.1 that routes ECS
-// requests (by X-Amz-Target) to the simulator, answers the few operations a
+// benchmarks: kumo in-process (STS, ECR repositories, Secrets Manager,
+// CloudWatch Logs, ELBv2, EC2, SSM, ...) plus our ECS control-plane
+// simulator (internal/ecssim), behind ONE endpoint on 127.0.0.1 that routes
+// ECS requests (by X-Amz-Target) to the simulator, answers ECR's image
+// operations from its own registry (registry*.go) and the operations a
 // Terraform plan of the stack needs that kumo lacks (EC2
-// DescribeAvailabilityZones, ECR DescribeImages, Amazon Linux's public AMI
-// parameters) and sends everything else to kumo, so a single
-// --aws-endpoint-url serves the whole pipeline. It also sets up scripted deployments through
+// DescribeAvailabilityZones, Amazon Linux's public AMI parameters: ec2.go),
+// and sends everything else to kumo, so a single --aws-endpoint-url serves
+// the whole pipeline. It also sets up scripted deployments through
 // real SDK calls (Deploy) and measures how fast the rollout watcher detects
 // outcomes (MeasureOutcomeDetection).
 package testbed
@@ -27,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/sivchari/kumo"
@@ -59,6 +61,11 @@ type Bed struct {
 	server *http.Server
 	proxy  *httputil.ReverseProxy
 
+	// registry is the container registry standing in for ECR's.
+	registry *Registry
+	// kumoECR reaches kumo's ECR directly (repositories), not through route.
+	kumoECR *ecr.Client
+
 	// One SDK client each, so their connections are reused.
 	ecs  *ecs.Client
 	logs *cloudwatchlogs.Client
@@ -70,7 +77,6 @@ type Bed struct {
 
 	mu        sync.Mutex
 	unhealthy map[string]TargetHealth // by target group ARN
-	pushedAt  map[string]time.Time    // ECR images by repository@digest
 	passwords []string                // GetRandomPassword's answers
 	hookErr   error
 	seq       int
@@ -81,6 +87,9 @@ type Options struct {
 	// Addr is where the endpoint listens (host:port); empty means
 	// 127.0.0.1 on a free port.
 	Addr string
+	// RegistryAddr is where the container registry listens (host:port);
+	// empty means 127.0.0.1 on a free port.
+	RegistryAddr string
 }
 
 // Start starts kumo, the simulator and the routing endpoint on 127.0.0.1
@@ -98,7 +107,7 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b := &Bed{Region: envs.DefaultRegion, unhealthy: map[string]TargetHealth{}, pushedAt: map[string]time.Time{}}
+	b := &Bed{Region: envs.DefaultRegion, unhealthy: map[string]TargetHealth{}}
 	b.kumo = newKumo()
 	kumoURL, err := url.Parse(b.kumo.URL)
 	if err != nil {
@@ -117,6 +126,18 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 		return nil, fmt.Errorf("test bed: listening on %s: %w (is another test bed running? pick another host:port, or port 0 for a free one)", addr, err)
 	}
 	b.URL = "http://" + ln.Addr().String()
+	kumoCfg := b.Config()
+	kumoCfg.BaseEndpoint = aws.String(b.kumo.URL)
+	b.kumoECR = ecr.NewFromConfig(kumoCfg)
+	registryAddr := opts.RegistryAddr
+	if registryAddr == "" {
+		registryAddr = "127.0.0.1:0"
+	}
+	if b.registry, err = startRegistry(b, registryAddr); err != nil {
+		_ = ln.Close()
+		closeKumo(b.kumo)
+		return nil, err
+	}
 	b.server = &http.Server{Handler: http.HandlerFunc(b.route), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = b.server.Serve(ln) }()
 	cfg := b.Config()
@@ -129,6 +150,7 @@ func (b *Bed) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = b.server.Shutdown(ctx)
+	b.registry.close(ctx)
 	closeKumo(b.kumo)
 }
 
@@ -160,18 +182,11 @@ func (b *Bed) route(w http.ResponseWriter, r *http.Request) {
 		b.Sim.ServeHTTP(w, r)
 		return
 	}
-	switch target {
-	case ecrDescribeImages:
-		b.describeImages(w, r)
-		return
-	case ecrPutImage:
-		b.recordPush(w, r)
-		return
-	case getRandomPassword:
+	if target == getRandomPassword {
 		b.recordRandomPassword(w, r)
 		return
 	}
-	if b.serveTargetHealth(w, r) || b.serveEC2(w, r) {
+	if b.serveTargetHealth(w, r) || b.serveECR(w, r) || b.serveEC2(w, r) {
 		return
 	}
 	b.proxy.ServeHTTP(w, r)
@@ -186,6 +201,10 @@ func (b *Bed) Config() aws.Config {
 		BaseEndpoint: aws.String(b.URL),
 	}
 }
+
+// Registry is the bed's container registry, which the bed's ECR image
+// operations answer from.
+func (b *Bed) Registry() *Registry { return b.registry }
 
 // ECS is the bed's ECS client (the real SDK client, talking to the simulator).
 func (b *Bed) ECS() *ecs.Client { return b.ecs }
