@@ -128,11 +128,24 @@ func TestStacksValidate(t *testing.T) {
 	}
 }
 
-// bedEnv is the environment a terraform run against the bed gets: its
-// endpoint, static test credentials and the region.
-func bedEnv(b *testbed.Bed) []string {
-	return []string{"AWS_ENDPOINT_URL=" + b.URL, "AWS_ACCESS_KEY_ID=" + testbed.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY=" + testbed.SecretAccessKey, "AWS_REGION=" + b.Region}
+// bedAndStack starts a test bed (stopped when the test ends) and copies the
+// stack into a work directory. env is what a terraform run against the bed
+// gets: its endpoint, static test credentials and the region.
+func bedAndStack(t *testing.T) (bed *testbed.Bed, env []string, work, stack string) {
+	t.Helper()
+	bed, err := testbed.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bed.Close)
+	env = []string{"AWS_ENDPOINT_URL=" + bed.URL, "AWS_ACCESS_KEY_ID=" + testbed.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + testbed.SecretAccessKey, "AWS_REGION=" + bed.Region}
+	work = t.TempDir()
+	stack = filepath.Join(work, "terraform")
+	if err := tfrun.CopyStack(stackDir, stack); err != nil {
+		t.Fatal(err)
+	}
+	return bed, env, work, stack
 }
 
 // A first plan of each environment, as the pipeline makes it: the registry
@@ -149,17 +162,7 @@ func TestPlanBothEnvironmentsAgainstTestBed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			bed, err := testbed.Start(t.Context())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer bed.Close()
-			env := bedEnv(bed)
-			work := t.TempDir()
-			dir := filepath.Join(work, "terraform")
-			if err := tfrun.CopyStack(stackDir, dir); err != nil {
-				t.Fatal(err)
-			}
+			bed, env, work, dir := bedAndStack(t)
 			var outputs []tfrun.Result
 
 			registry := filepath.Join(dir, "registry")
@@ -247,17 +250,7 @@ func TestPlanBothEnvironmentsAgainstTestBed(t *testing.T) {
 func TestNeo4jCredentialsAreWriteOnly(t *testing.T) {
 	t.Parallel()
 	tf := terraform(t)
-	bed, err := testbed.Start(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bed.Close()
-	env := bedEnv(bed)
-	work := t.TempDir()
-	stack := filepath.Join(work, "terraform")
-	if err := tfrun.CopyStack(stackDir, stack); err != nil {
-		t.Fatal(err)
-	}
+	bed, env, work, stack := bedAndStack(t)
 	dir := filepath.Join(work, "root")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -104,11 +104,6 @@ variable "password_version" {
   type        = number
   description = "Version of the generated passwords: Terraform writes new passwords to the secret each time this changes (rotation; see docs/terraform.md)."
   default     = 1
-
-  validation {
-    condition     = var.password_version >= 1 && floor(var.password_version) == var.password_version
-    error_message = "password_version must be a whole number from 1; increase it by one to rotate the passwords."
-  }
 }
 
 variable "tags" {
