@@ -14,6 +14,7 @@ require (
 	github.com/hashicorp/hcl/v2 v2.25.0
 	github.com/sivchari/kumo v0.33.1
 	github.com/sourcegraph/conc v0.3.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require github.com/aws/smithy-go v1.28.9 // indirect
