@@ -17,6 +17,7 @@ var pinnedFiles = []string{
 	"DEVELOPERS.md",
 	".github/workflows/ci.yml",
 	".github/workflows/deploy-environment.yml",
+	".github/workflows/rollback.yml",
 	".devcontainer/post-create.sh",
 	"ci/e2e/dagger_test.go",
 	"docs/operations.md",

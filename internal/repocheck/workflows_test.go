@@ -102,7 +102,8 @@ func TestActionsArePinnedByCommit(t *testing.T) {
 }
 
 // Least privilege: no workflow grants anything by default, every job says
-// what it needs, and only the deploy jobs may ask GitHub for an OIDC token.
+// what it needs, and only the deploy and rollback jobs may ask GitHub for an
+// OIDC token.
 // No workflow reads stored AWS keys.
 func TestWorkflowsAskForLeastPermissions(t *testing.T) {
 	for name, w := range workflows(t) {
@@ -118,7 +119,7 @@ func TestWorkflowsAskForLeastPermissions(t *testing.T) {
 			for scope, level := range perms {
 				switch {
 				case scope == "contents" && level == "read":
-				case scope == "id-token" && level == "write" && (name == "deploy.yml" || name == "deploy-environment.yml"):
+				case scope == "id-token" && level == "write" && (name == "deploy.yml" || name == "deploy-environment.yml" || name == "rollback.yml"):
 				default:
 					t.Errorf("%s: job %s asks for %s: %v; only contents: read (and id-token: write to deploy) are needed", name, id, scope, level)
 				}
