@@ -15,8 +15,8 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
-	"github.com/great-sun-group/credex-ci/internal/tfoutputs"
 	"github.com/great-sun-group/credex-ci/internal/testbed"
+	"github.com/great-sun-group/credex-ci/internal/tfoutputs"
 )
 
 // providerMirror holds the AWS provider 5.100.0 (registry.terraform.io/
@@ -73,7 +73,9 @@ func (tf *terraform) run(args ...string) string {
 
 func (tf *terraform) exec(args ...string) (stdout string, code int, stderr string) {
 	tf.t.Helper()
-	defer func(start time.Time) { tf.t.Logf("terraform %s: %s", args[0], time.Since(start).Round(time.Millisecond)) }(time.Now())
+	defer func(start time.Time) {
+		tf.t.Logf("terraform %s: %s", args[0], time.Since(start).Round(time.Millisecond))
+	}(time.Now())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "terraform", args...)
@@ -225,4 +227,3 @@ func describeService(t *testing.T, bed *testbed.Bed, env envs.Environment) ecsty
 	}
 	return out.Services[0]
 }
-
