@@ -153,8 +153,8 @@ func TestExplainSomethingElse(t *testing.T) {
 
 func TestEngineCauseDropsWrappersAndIDs(t *testing.T) {
 	for in, want := range map[string]string{
-		engineLoadError("lstat /x: no such file or directory", 0):                  "lstat /x: no such file or directory",
-		"load Container@QUJDREVGR0hJSktMTU5PUFFSU1RVVldY: receiver: bad thing":      "bad thing",
+		engineLoadError("lstat /x: no such file or directory", 0):                    "lstat /x: no such file or directory",
+		"load Container@QUJDREVGR0hJSktMTU5PUFFSU1RVVldY: receiver: bad thing":       "bad thing",
 		"failed to solve: something with Directory@QUJDREVGR0hJSktMTU5PUFFSU1RVVldY": "something with <id>",
 		"plain": "plain",
 	} {
