@@ -130,8 +130,8 @@ func TestPortAndHealthCheckPathFromTFVars(t *testing.T) {
 		t.Errorf("set: port %d path %q", e.ContainerPort, e.HealthCheckPath)
 	}
 	for text, want := range map[string]string{
-		"container_port = 70000\n":          "sets container_port = 70000: set it to the TCP port the app listens on",
-		"container_port = \"http\"\n":       "sets container_port = http",
+		"container_port = 70000\n":         "sets container_port = 70000: set it to the TCP port the app listens on",
+		"container_port = \"http\"\n":      "sets container_port = http",
 		"health_check_path = \"health\"\n": `sets health_check_path = "health": set it to a path starting with /`,
 	} {
 		_, err := FromTFVars("prod", []byte(account+text))
