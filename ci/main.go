@@ -5,8 +5,9 @@
 // The pipeline's whole shape, one function per step:
 //
 //	build             the production image (Dockerfile target, linux/amd64)  build.go
-//	test              the app's unit tests in the Dockerfile's test stage    build.go
-//	lint              source checks and npm run lint (a +check)              build.go
+//	test              the app's tests (--script, --test-env, --test-secrets) test.go
+//	                  in the Dockerfile's test stage
+//	lint              source and Dockerfile checks, npm run lint (a +check)  build.go
 //	registry          the environment's ECR repository, before the first push terraform.go
 //	plan              Terraform plan of an environment, with a summary       terraform.go
 //	apply             apply exactly a saved plan                             terraform.go
