@@ -46,7 +46,9 @@ func (m *CredexCi) Build(
 	if err != nil {
 		return nil, err
 	}
-	if df, findings, err := m.dockerfileFindings(ctx, src); err == nil {
+	if df, findings, err := m.dockerfileFindings(ctx, src); err != nil {
+		fmt.Fprintf(os.Stderr, "Dockerfile check: %v\n", err)
+	} else {
 		fmt.Fprintf(os.Stderr, "Dockerfile check: %s: %s (`dagger call lint` lists each with its line and fix)\n", df.Name, source.Summary(findings))
 	}
 	image := m.dockerBuild(src.context, target, platform, meta)

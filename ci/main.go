@@ -60,7 +60,9 @@ func New(
 	// Application source. Defaults to the repository root; pass
 	// --source=examples/ledger-api to build the example service.
 	// +defaultPath="/"
-	// +ignore=[".git", "**/node_modules", "**/dist", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
+	// Local build output (dist/, credex-core's build/ at the root) never
+	// reaches the build context: the Dockerfile compiles the service.
+	// +ignore=[".git", "**/node_modules", "**/dist", "build", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
 	source *dagger.Directory,
 	// The Terraform stack of this repository.
 	// +defaultPath="/terraform"

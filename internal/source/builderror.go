@@ -240,9 +240,11 @@ func (df *Dockerfile) findCopy(stages []*Stage, missing string) (*Stage, Instruc
 			}
 			from, _ := in.Flag("from")
 			for _, src := range in.Args[:len(in.Args)-1] {
-				src = strings.TrimPrefix(path.Clean(src), "/")
-				if ok, _ := path.Match(src, want); ok || src == want {
-					return stages[i], in, from, true
+				for _, src := range []string{src, df.Expand(src)} {
+					src = strings.TrimPrefix(path.Clean(src), "/")
+					if ok, _ := path.Match(src, want); ok || src == want {
+						return stages[i], in, from, true
+					}
 				}
 			}
 		}
@@ -254,7 +256,7 @@ func (df *Dockerfile) findCopy(stages []*Stage, missing string) (*Stage, Instruc
 func copyCause(df *Dockerfile, missing, from string) (cause, fix string) {
 	if from == "" {
 		return fmt.Sprintf("%s is not in the build context (--source)", missing),
-			"check the path; note that credex-ci leaves node_modules, dist, dist-test, coverage, .git and .env files out of the build context, so build them in the Dockerfile instead of copying them"
+			"check the path; note that credex-ci leaves node_modules, dist, build (at the root), dist-test, coverage, .git and .env files out of the build context, so build them in the Dockerfile instead of copying them"
 	}
 	if s, ok := df.Stage(from); ok {
 		return fmt.Sprintf("%s does not exist in stage %s (line %d)", missing, s.label(), s.From.Line),

@@ -163,3 +163,13 @@ func TestEngineCauseDropsWrappersAndIDs(t *testing.T) {
 		}
 	}
 }
+
+// The reference Dockerfile copies ${OUT_DIR}: a missing output directory is
+// traced to that COPY through the argument's default.
+func TestExplainACopyThroughABuildArgument(t *testing.T) {
+	df := parse(t, false, readFile(t, filepath.Join("..", "..", "Dockerfile")))
+	err := ExplainBuildError(df, TargetProduction, EngineError{
+		Message: engineLoadError("failed to content hash dockerfile copy: failed to copy source directory: lstat /app/dist: no such file or directory", 2),
+	})
+	mustContain(t, err, "stage production, line ", "COPY --from=build /app/${OUT_DIR} ./${OUT_DIR}\ncause: /app/dist does not exist in stage build")
+}
