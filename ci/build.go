@@ -133,15 +133,25 @@ func stackPort(e envs.Environment) source.StackPort {
 	return source.StackPort{Port: e.ContainerPort, Variable: "container_port", Files: []string{"terraform/" + e.TFVarsFile}}
 }
 
-// checkPort checks, before a deploy of e, that the image's EXPOSE is the
-// stack's container_port; a deploy calls it with the other checks that run
-// before anything changes in AWS.
-func (m *CredexCi) checkPort(ctx context.Context, e envs.Environment) error {
+// dockerfileGate runs the Dockerfile check before a deploy of e, against
+// e's container_port, and refuses the deploy when a finding blocks it: a
+// secret-looking ARG, an EXPOSE that is not container_port, and, for a
+// protected environment (production), an image that runs as root. Deploys
+// call it with the other checks that run before anything changes in AWS.
+func (m *CredexCi) dockerfileGate(ctx context.Context, e envs.Environment) error {
 	src, err := m.checked(ctx, source.TargetProduction)
 	if err != nil {
 		return err
 	}
-	return source.CheckPort(src.dockerfile, src.own, source.TargetProduction, stackPort(e))
+	df, err := src.parsed()
+	if err != nil {
+		return err
+	}
+	findings := source.LintDockerfile(df, source.LintOptions{Target: source.TargetProduction, Ports: []source.StackPort{stackPort(e)}})
+	if slices.ContainsFunc(findings, func(f source.Finding) bool { return f.Blocks(e.Protected) }) {
+		return fmt.Errorf("the Dockerfile check refuses a deploy to %s: %s", e.TerraformEnv, source.Report(df, findings))
+	}
+	return nil
 }
 
 // checkedSource is a source checked for a build: its build context (the
