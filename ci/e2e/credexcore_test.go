@@ -8,64 +8,33 @@
 // is explained in its first three lines, and `test --script=test:unit`
 // passes given the configuration.
 //
-// Run from ci/ with the Dagger CLI v0.21.8 on PATH and an engine reachable:
+// Run from ci/ (see dagger_test.go for what a run needs):
 //
-//	go test -tags e2e -run CredexCore -v -timeout 30m ./e2e/
+//	go test -tags e2e -count=1 -run CredexCore -v -timeout 60m ./e2e/
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // fixtureDir is the credex-core-shaped fixture, relative to the repository
 // root.
 const fixtureDir = "internal/source/testdata/credex-core"
 
-// daggerCall runs `dagger call ARGS...` in the repository root with the
-// dagger CLI on PATH (skipping the test without one) and returns its
-// standard output, its standard error and its error.
-//
-// A minimal harness of this file's own, until the shared one
-// (ci/e2e/dagger_test.go, issue 8) lands; then this file switches to it.
-func daggerCall(t *testing.T, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	cli, lookErr := exec.LookPath("dagger")
-	if lookErr != nil {
-		t.Skip("no dagger CLI on PATH: install v0.21.8 (see README.md) to run the end-to-end tests")
-	}
-	root, absErr := filepath.Abs(filepath.Join("..", ".."))
-	if absErr != nil {
-		t.Fatal(absErr)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, cli, append([]string{"--progress=plain", "call"}, args...)...)
-	cmd.Dir = root
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
-	t.Logf("dagger call %s: %v", strings.Join(args, " "), err)
-	return out.String(), errOut.String(), err
-}
-
 // engineNoise matches what a person should never have to read first: the
 // engine's object IDs and digests.
 var engineNoise = regexp.MustCompile(`Container@[A-Za-z0-9+/=]{16,}|xxh3:[0-9a-f]{8,}|load Container`)
 
 func TestCredexCoreLintListsTheDockerfileFindings(t *testing.T) {
-	stdout, stderr, err := daggerCall(t, "--source="+fixtureDir, "lint")
-	if err == nil {
-		t.Fatalf("lint passed on a Dockerfile whose EXPOSE 3000 is not the stack's 5000:\n%s", stdout)
+	r := call(t, "--source="+fixtureDir, "lint")
+	if r.ExitCode == 0 {
+		t.Fatalf("lint passed on a Dockerfile whose EXPOSE 3000 is not the stack's 5000:\n%s", r)
 	}
-	out := stdout + stderr
+	out := r.Output()
 	for _, want := range []string{
 		"Dockerfile check failed: the source's Dockerfile: 1 error (expose-port-mismatch)",
 		"line 27 [expose-port-mismatch] `EXPOSE 3000`",
@@ -76,7 +45,7 @@ func TestCredexCoreLintListsTheDockerfileFindings(t *testing.T) {
 		"[base-image-not-pinned]", "node:20.18.1-alpine",
 	} {
 		if !strings.Contains(out, want) {
-			t.Errorf("lint's output does not say %q:\n%s", want, out)
+			t.Errorf("lint's output does not say %q:\n%s", want, r)
 		}
 	}
 }
@@ -85,21 +54,21 @@ func TestCredexCoreLintListsTheDockerfileFindings(t *testing.T) {
 // creates; the error's first three lines say where, why and what to do.
 func TestCredexCoreBrokenBuildIsReadable(t *testing.T) {
 	src := copyFixture(t)
-	broken, err := os.ReadFile(filepath.Join(repoRootDir(t), "internal", "source", "testdata", "credex-core-broken.Dockerfile"))
+	broken, err := os.ReadFile(filepath.Join(repoRoot(t), "internal", "source", "testdata", "credex-core-broken.Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(src, "Dockerfile"), broken, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr, err := daggerCall(t, "--source="+src, "build")
-	if err == nil {
-		t.Fatalf("the broken build succeeded:\n%s", stdout)
+	r := call(t, "--source="+src, "build")
+	if r.ExitCode == 0 {
+		t.Fatalf("the broken build succeeded:\n%s", r)
 	}
-	out := stdout + stderr
+	out := r.Output()
 	at := strings.Index(out, "build failed: ")
 	if at < 0 {
-		t.Fatalf("no `build failed:` in the output:\n%s", out)
+		t.Fatalf("no `build failed:` in the output:\n%s", r)
 	}
 	lines := strings.SplitN(out[at:], "\n", 4)
 	if len(lines) < 3 {
@@ -129,20 +98,20 @@ func TestCredexCoreUnitTestsPassWithTheirConfiguration(t *testing.T) {
 		"\nNEO_4J_SEARCH_SPACE_PASS='"+searchPass+"'\nOPEN_EXCHANGE_RATES_API="+oxr+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr, err := daggerCall(t, "--source="+fixtureDir, "test", "--script=test:unit",
+	r := call(t, "--source="+fixtureDir, "test", "--script=test:unit",
 		"--test-env=NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://ledger:7687",
 		"--test-env=NEO_4J_LEDGER_SPACE_USER=neo4j",
 		"--test-env=NEO_4J_SEARCH_SPACE_BOLT_URL=bolt://search:7687",
 		"--test-env=NEO_4J_SEARCH_SPACE_USER=neo4j",
 		"--test-secrets=file://"+secrets)
-	if err != nil {
-		t.Fatalf("test --script=test:unit failed:\n%s\n%s", stdout, stderr)
+	if r.ExitCode != 0 {
+		t.Fatalf("test --script=test:unit failed:\n%s", r)
 	}
-	if !strings.Contains(stdout, "fail 0") || !strings.Contains(stdout, "pass 7") {
-		t.Errorf("the unit suite did not report 7 passing tests and none failing:\n%s", stdout)
+	if !strings.Contains(r.Stdout, "fail 0") || !strings.Contains(r.Stdout, "pass 7") {
+		t.Errorf("the unit suite did not report 7 passing tests and none failing:\n%s", r)
 	}
 	for _, secret := range []string{jwt, ledgerPass, searchPass, oxr} {
-		if strings.Contains(stdout+stderr, secret) {
+		if strings.Contains(r.Output(), secret) {
 			t.Errorf("a secret's value reached the output: %s", secret)
 		}
 	}
@@ -151,33 +120,24 @@ func TestCredexCoreUnitTestsPassWithTheirConfiguration(t *testing.T) {
 // Without its configuration the suite stops at import, and says what it
 // lacks; a script that does not exist is refused before any container runs.
 func TestCredexCoreTestsNeedTheirConfiguration(t *testing.T) {
-	stdout, stderr, err := daggerCall(t, "--source="+fixtureDir, "test", "--script=test:unit")
-	if err == nil {
-		t.Fatalf("the unit suite passed without its configuration:\n%s", stdout)
+	r := call(t, "--source="+fixtureDir, "test", "--script=test:unit")
+	if r.ExitCode == 0 {
+		t.Fatalf("the unit suite passed without its configuration:\n%s", r)
 	}
-	if out := stdout + stderr; !strings.Contains(out, "missing configuration: set NEO_4J_LEDGER_SPACE_BOLT_URL") {
-		t.Errorf("the failure does not show the suite's own message:\n%s", out)
+	if !strings.Contains(r.Output(), "missing configuration: set NEO_4J_LEDGER_SPACE_BOLT_URL") {
+		t.Errorf("the failure does not show the suite's own message:\n%s", r)
 	}
-	stdout, stderr, err = daggerCall(t, "--source="+fixtureDir, "test", "--script=test:unti")
-	if err == nil || !strings.Contains(stdout+stderr, `package.json has no "test:unti" script: pass --script=test or --script=test:api or --script=test:integration or --script=test:unit`) {
-		t.Errorf("an unknown script: err %v, output:\n%s%s", err, stdout, stderr)
+	r = call(t, "--source="+fixtureDir, "test", "--script=test:unti")
+	if r.ExitCode == 0 || !strings.Contains(r.Output(), `package.json has no "test:unti" script: pass --script=test or --script=test:api or --script=test:integration or --script=test:unit`) {
+		t.Errorf("an unknown script is not refused with the scripts that exist:\n%s", r)
 	}
-}
-
-func repoRootDir(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
 }
 
 // copyFixture copies the fixture's source (without node_modules and build)
 // into a temporary directory.
 func copyFixture(t *testing.T) string {
 	t.Helper()
-	from := filepath.Join(repoRootDir(t), filepath.FromSlash(fixtureDir))
+	from := filepath.Join(repoRoot(t), filepath.FromSlash(fixtureDir))
 	to := t.TempDir()
 	err := filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
