@@ -23,9 +23,10 @@ func (m *CredexCi) Test(
 	// A plain (non-secret) environment variable for the suite, NAME=value;
 	// repeat the flag for each, e.g.
 	// --test-env=NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://ledger:7687
-	// --test-env=NEO_4J_LEDGER_SPACE_USER=neo4j. Names that look like
-	// secrets (…SECRET, …PASS, …TOKEN, …KEY) are refused: put those in
-	// --test-secrets.
+	// --test-env=NEO_4J_LEDGER_SPACE_USER=neo4j (the CLI splits a value on
+	// commas: quote one that holds a comma, --test-env='"LIST=a,b"'). Names
+	// that look like secrets (…SECRET, …PASS, …TOKEN, …KEY) are refused:
+	// put those in --test-secrets.
 	// +optional
 	testEnv []string,
 	// The suite's secrets, as a dotenv file (NAME=value lines, # comments)
