@@ -53,7 +53,7 @@ func TestCredexCoreLintListsTheDockerfileFindings(t *testing.T) {
 // The broken variant's production stage copies a file its build stage never
 // creates; the error's first three lines say where, why and what to do.
 func TestCredexCoreBrokenBuildIsReadable(t *testing.T) {
-	src := copyFixture(t)
+	src := copySource(t, filepath.Join(repoRoot(t), filepath.FromSlash(fixtureDir)))
 	broken, err := os.ReadFile(filepath.Join(repoRoot(t), "internal", "source", "testdata", "credex-core-broken.Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
@@ -131,33 +131,4 @@ func TestCredexCoreTestsNeedTheirConfiguration(t *testing.T) {
 	if r.ExitCode == 0 || !strings.Contains(r.Output(), `package.json has no "test:unti" script: pass --script=test or --script=test:api or --script=test:integration or --script=test:unit`) {
 		t.Errorf("an unknown script is not refused with the scripts that exist:\n%s", r)
 	}
-}
-
-// copyFixture copies the fixture's source (without node_modules and build)
-// into a temporary directory.
-func copyFixture(t *testing.T) string {
-	t.Helper()
-	from := filepath.Join(repoRoot(t), filepath.FromSlash(fixtureDir))
-	to := t.TempDir()
-	err := filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, path)
-		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "build") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return to
 }

@@ -151,7 +151,11 @@ func TestTheStackSetsPortAndHealthCheckPath(t *testing.T) {
 		if e.ContainerPort != 5000 || e.HealthCheckPath != "/health" {
 			t.Errorf("%s: port %d path %q", name, e.ContainerPort, e.HealthCheckPath)
 		}
-		vars, err := ReadTFVars(readFile(t, filepath.Join("..", "..", "terraform", e.TFVarsFile)), e.TFVarsFile)
+		src, err := os.ReadFile(filepath.Join("..", "..", "terraform", e.TFVarsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars, err := ReadTFVars(src, e.TFVarsFile)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,13 +163,4 @@ func TestTheStackSetsPortAndHealthCheckPath(t *testing.T) {
 			t.Errorf("terraform/%s does not say container_port and health_check_path", e.TFVarsFile)
 		}
 	}
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
