@@ -261,8 +261,8 @@ func (s *checkedSource) buildFailure(target string, err error) error {
 // failed, the Dockerfile's instruction and cause (buildFailure).
 func (s *checkedSource) failure(what, target string, cmd []string, err error) error {
 	var exec *dagger.ExecError
-	if errors.As(err, &exec) && slices.Equal(exec.Cmd, cmd) {
-		return execFailure(what, err)
+	if errors.As(err, &exec) && len(exec.Cmd) >= len(cmd) && slices.Equal(exec.Cmd[len(exec.Cmd)-len(cmd):], cmd) {
+		return execFailure(what, err) // (ending with cmd: an init may precede it)
 	}
 	return fmt.Errorf("%s: %w", what, s.buildFailure(target, err))
 }
