@@ -65,7 +65,7 @@ func terraformForBed(t *testing.T, canary string) string {
 func TestTerraformProgressHoldsNoSecret(t *testing.T) {
 	daggerCLI(t) // skip before starting anything without the pinned CLI
 	bed := startTestbed(t)
-	if err := bed.CreateStateBucket(t.Context(), "credex-terraform-state-"+testbed.AccountID); err != nil {
+	if err := bed.CreateStateBucket(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 16)

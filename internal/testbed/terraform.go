@@ -1,11 +1,7 @@
 package testbed
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 
@@ -30,26 +26,6 @@ func WriteTerraformDir(dir, account, region string) error {
 		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(env.TFVarsFile)), []byte(vars), 0o644); err != nil {
 			return fmt.Errorf("test bed: writing the terraform directory: %w", err)
 		}
-	}
-	return nil
-}
-
-// CreateStateBucket creates an S3 bucket in the bed for Terraform's S3
-// backend (what terraform/bootstrap creates in a real account), e.g.
-// envs.Environment.DefaultStateBucket() of the bed's account.
-func (b *Bed) CreateStateBucket(ctx context.Context, name string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, b.kumo.URL+"/"+url.PathEscape(name), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("test bed: creating bucket %s: %w", name, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("test bed: creating bucket %s: %s: %s", name, resp.Status, body)
 	}
 	return nil
 }

@@ -94,19 +94,3 @@ func TestPublicAMIParameter(t *testing.T) {
 		t.Errorf("GetParameter %s: %+v %v", name, out, err)
 	}
 }
-
-func TestCreateStateBucket(t *testing.T) {
-	bed := startBed(t)
-	if err := bed.CreateStateBucket(t.Context(), "credex-terraform-state-"+testbed.AccountID); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(bed.URL + "/credex-terraform-state-" + testbed.AccountID + "?list-type=2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<ListBucketResult") {
-		t.Errorf("the bucket is not there: %d %s", resp.StatusCode, body)
-	}
-}
