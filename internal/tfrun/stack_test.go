@@ -82,12 +82,33 @@ func TestStackIsFormatted(t *testing.T) {
 	}
 }
 
+// stacks are the root modules under terraform/: the main stack and each
+// directory beside modules/ with .tf files of its own (registry, bootstrap,
+// github-oidc, ...).
+func stacks(t *testing.T) []string {
+	t.Helper()
+	out := []string{"."}
+	entries, err := os.ReadDir(stackDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == "modules" || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if tf, _ := filepath.Glob(filepath.Join(stackDir, e.Name(), "*.tf")); len(tf) > 0 {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
 // Every stack inits from the mirror with its committed lock file (which
 // init must not need to change) and validates.
 func TestStacksValidate(t *testing.T) {
 	t.Parallel()
 	tf := terraform(t)
-	for _, stack := range []string{".", "registry", "bootstrap"} {
+	for _, stack := range stacks(t) {
 		t.Run(stack, func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(copyStack(t), stack)
