@@ -2,6 +2,7 @@ package envs
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -37,7 +38,7 @@ func TestLookupUnknownNamesTheFix(t *testing.T) {
 
 func TestEnvironmentsAreDistinct(t *testing.T) {
 	seen := map[string]string{}
-	for _, n := range Names() {
+	for _, n := range AWSNames() {
 		e, _ := Lookup(n)
 		for _, v := range []string{e.StateKey, e.RegistryStateKey, e.TFVarsFile, e.RepositoryName(), e.AppSecretName(), e.ClusterName(), e.ServiceName(), e.LogGroupName(), e.Neo4jSecretName, e.TaskFamily()} {
 			if other, dup := seen[v]; dup && other != n {
@@ -108,5 +109,40 @@ func TestFromTFVarsReadsTheGivenContents(t *testing.T) {
 	_, err = FromTFVars("stage", []byte("aws_region = \"af-south-1\"\n"))
 	if err == nil || !strings.Contains(err.Error(), "terraform/environments/staging.tfvars must set aws_account_id") {
 		t.Errorf("missing account ID should name the file and variable: %v", err)
+	}
+}
+
+func TestLocalIsAnEnvironmentWithoutAWS(t *testing.T) {
+	e, err := Lookup("local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Local || e.Protected || e.TFVarsFile != "" || e.StateKey != "" || e.AccountID != "" {
+		t.Errorf("local must be unprotected with no tfvars, state or account: %+v", e)
+	}
+	if e.NodeEnv() != "development" {
+		t.Errorf("local NODE_ENV = %q, want development", e.NodeEnv())
+	}
+	if !slices.Contains(Names(), "local") || slices.Contains(AWSNames(), "local") {
+		t.Errorf("Names() = %v, AWSNames() = %v: local is typed by users but is not in AWS", Names(), AWSNames())
+	}
+	for _, n := range AWSNames() {
+		if aws, _ := Lookup(n); aws.RequireAWS() != nil || aws.Local {
+			t.Errorf("%s must be an AWS environment", n)
+		}
+	}
+}
+
+func TestLocalIsRefusedWhereAWSIsNeeded(t *testing.T) {
+	const want = "local has no AWS: it has no account, tfvars or Terraform state, so registry, plan, apply, drift, publish and verify work only on --env=stage or --env=prod; " +
+		"to run credex-core on this machine, use `dagger call deploy --env=local` (or `dagger call up --env=local`)"
+	for name, err := range map[string]error{
+		"LookupAWS":  func() error { _, err := LookupAWS("LOCAL"); return err }(),
+		"Load":       func() error { _, err := Load(fstest.MapFS{}, "local"); return err }(),
+		"FromTFVars": func() error { _, err := FromTFVars("local", []byte(`aws_account_id = "123456789012"`)); return err }(),
+	} {
+		if !errors.Is(err, ErrNoAWS) || err.Error() != want {
+			t.Errorf("%s(local) = %v\nwant %s", name, err, want)
+		}
 	}
 }
