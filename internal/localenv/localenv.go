@@ -1,0 +1,173 @@
+// Package localenv is the local environment's wiring: what `deploy
+// --env=local` and `up --env=local` start on the Dagger engine instead of
+// ECS, wired the way the ECS task definition wires credex-core in AWS
+// (terraform/modules/service): the same variable names, the same split
+// between plain environment and secrets, with credentials generated per run.
+//
+// credex-core reaches two Neo4j databases, LedgerSpace and SearchSpace, by
+// NEO_4J_<DB>_BOLT_URL, NEO_4J_<DB>_USER and NEO_4J_<DB>_PASS. Locally each
+// is a Neo4j 5 service reached by a host name (its Dagger service binding),
+// and this package also checks that each answers Bolt with its credentials
+// (Wait) before the app starts.
+package localenv
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strconv"
+
+	"github.com/great-sun-group/credex-ci/internal/envs"
+)
+
+// Ports of the local stack, as in AWS: the app's PORT, and Neo4j's Bolt and
+// HTTP (browser) ports.
+const (
+	AppPort   = 5000
+	BoltPort  = 7687
+	HTTPPort  = 7474
+	Neo4jUser = "neo4j"
+	// LogLevel is the app's LOG_LEVEL locally: debug, as on staging.
+	LogLevel = "debug"
+)
+
+// Database is one of credex-core's Neo4j databases.
+type Database struct {
+	// Name is how people call it: "LedgerSpace".
+	Name string
+	// Host is the host name the app reaches it by locally (its service
+	// binding): "ledgerspace".
+	Host string
+	// EnvPrefix prefixes its _BOLT_URL, _USER and _PASS variables:
+	// "NEO_4J_LEDGER_SPACE".
+	EnvPrefix string
+}
+
+// LedgerSpace and SearchSpace are credex-core's two databases.
+var (
+	LedgerSpace = Database{Name: "LedgerSpace", Host: "ledgerspace", EnvPrefix: "NEO_4J_LEDGER_SPACE"}
+	SearchSpace = Database{Name: "SearchSpace", Host: "searchspace", EnvPrefix: "NEO_4J_SEARCH_SPACE"}
+)
+
+// Databases lists both, LedgerSpace first.
+func Databases() []Database { return []Database{LedgerSpace, SearchSpace} }
+
+// BoltURL is the URL the app connects to: bolt://ledgerspace:7687.
+func (d Database) BoltURL() string { return "bolt://" + d.Host + ":" + strconv.Itoa(BoltPort) }
+
+// Variable is one environment variable of a container. Secret values go to
+// containers only as secrets (Dagger's WithSecretVariable), never as plain
+// environment, exactly as the task definition puts them in `secrets`.
+type Variable struct {
+	Name   string
+	Value  string
+	Secret bool
+}
+
+// Credentials are what one run generates: a password per database and the
+// app's own secrets. They live only in memory and in Dagger secrets.
+type Credentials struct {
+	// Passwords of the neo4j user, by database name.
+	Passwords map[string]string
+	// JWTSecret signs the app's tokens (JWT_SECRET).
+	JWTSecret string
+	// WhatsAppBotAPIKey is the key the WhatsApp bot calls the API with
+	// (WHATSAPP_BOT_API_KEY).
+	WhatsAppBotAPIKey string
+}
+
+// NewCredentials generates a run's credentials with crypto/rand.
+func NewCredentials() (Credentials, error) {
+	c := Credentials{Passwords: map[string]string{}}
+	for _, d := range Databases() {
+		p, err := Password()
+		if err != nil {
+			return c, err
+		}
+		c.Passwords[d.Name] = p
+	}
+	var err error
+	if c.JWTSecret, err = token(48); err != nil {
+		return c, err
+	}
+	if c.WhatsAppBotAPIKey, err = token(32); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Password returns a fresh password: 32 letters and digits (about 190 bits),
+// safe in NEO4J_AUTH's "user/password" form and in a URL.
+func Password() (string, error) { return token(32) }
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// token draws n characters of alphabet from crypto/rand without bias
+// (bytes at or above the largest multiple of len(alphabet) are rejected).
+func token(n int) (string, error) {
+	const limit = 256 - 256%len(alphabet)
+	out := make([]byte, 0, n)
+	buf := make([]byte, n+n/4)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
+			return "", fmt.Errorf("generating a local credential: %w", err)
+		}
+		for _, b := range buf {
+			if int(b) < limit && len(out) < n {
+				out = append(out, alphabet[int(b)%len(alphabet)])
+			}
+		}
+	}
+	return string(out), nil
+}
+
+// DatabaseEnv is the NEO_4J_* variables of both databases: what the app and
+// any container that talks to the databases (the integration suite, unit
+// tests run with --databases) get. All six are secrets, as in the task
+// definition.
+func DatabaseEnv(c Credentials) []Variable {
+	var vs []Variable
+	for _, d := range Databases() {
+		vs = append(vs,
+			Variable{Name: d.EnvPrefix + "_BOLT_URL", Value: d.BoltURL(), Secret: true},
+			Variable{Name: d.EnvPrefix + "_USER", Value: Neo4jUser, Secret: true},
+			Variable{Name: d.EnvPrefix + "_PASS", Value: c.Passwords[d.Name], Secret: true},
+		)
+	}
+	return vs
+}
+
+// AppEnv is the app container's environment, as the ECS task definition
+// wires it: NODE_ENV, PORT and LOG_LEVEL plain; the Neo4j connection details,
+// JWT_SECRET and WHATSAPP_BOT_API_KEY as secrets. Omitted lists what the task
+// definition has that is not set locally, and why.
+func AppEnv(e envs.Environment, c Credentials) []Variable {
+	vs := []Variable{
+		{Name: "NODE_ENV", Value: e.NodeEnv()},
+		{Name: "PORT", Value: strconv.Itoa(AppPort)},
+		{Name: "LOG_LEVEL", Value: LogLevel},
+	}
+	vs = append(vs, DatabaseEnv(c)...)
+	return append(vs,
+		Variable{Name: "JWT_SECRET", Value: c.JWTSecret, Secret: true},
+		Variable{Name: "WHATSAPP_BOT_API_KEY", Value: c.WhatsAppBotAPIKey, Secret: true},
+	)
+}
+
+// Omitted are the task definition's variables that are not set locally,
+// with the reason. A test keeps AppEnv plus Omitted equal to the task
+// definition's names.
+var Omitted = map[string]string{
+	"OPEN_EXCHANGE_RATES_API": "a third-party key (exchange rates) that cannot be generated; the app must start without it, and rate updates are not exercised locally",
+}
+
+// Neo4jEnv is a Neo4j container's environment: NEO4J_AUTH (the secret
+// "neo4j/<password>", so auth is on) and memory settings small enough for two
+// databases and the app on one laptop or CI runner.
+func Neo4jEnv(d Database, c Credentials) []Variable {
+	return []Variable{
+		{Name: "NEO4J_AUTH", Value: Neo4jUser + "/" + c.Passwords[d.Name], Secret: true},
+		{Name: "NEO4J_server_memory_heap_initial__size", Value: "256m"},
+		{Name: "NEO4J_server_memory_heap_max__size", Value: "512m"},
+		{Name: "NEO4J_server_memory_pagecache_size", Value: "128m"},
+	}
+}
