@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
 )
@@ -40,12 +41,16 @@ type Database struct {
 	// EnvPrefix prefixes its _BOLT_URL, _USER and _PASS variables:
 	// "NEO_4J_LEDGER_SPACE".
 	EnvPrefix string
+	// HostBoltPort and HostHTTPPort are where `up` exposes its Bolt and
+	// browser ports on the user's machine (7687/7474 and 7688/7475: two
+	// databases cannot share one port).
+	HostBoltPort, HostHTTPPort int
 }
 
 // LedgerSpace and SearchSpace are credex-core's two databases.
 var (
-	LedgerSpace = Database{Name: "LedgerSpace", Host: "ledgerspace", EnvPrefix: "NEO_4J_LEDGER_SPACE"}
-	SearchSpace = Database{Name: "SearchSpace", Host: "searchspace", EnvPrefix: "NEO_4J_SEARCH_SPACE"}
+	LedgerSpace = Database{Name: "LedgerSpace", Host: "ledgerspace", EnvPrefix: "NEO_4J_LEDGER_SPACE", HostBoltPort: 7687, HostHTTPPort: 7474}
+	SearchSpace = Database{Name: "SearchSpace", Host: "searchspace", EnvPrefix: "NEO_4J_SEARCH_SPACE", HostBoltPort: 7688, HostHTTPPort: 7475}
 )
 
 // Databases lists both, LedgerSpace first.
@@ -161,13 +166,72 @@ var Omitted = map[string]string{
 }
 
 // Neo4jEnv is a Neo4j container's environment: NEO4J_AUTH (the secret
-// "neo4j/<password>", so auth is on) and memory settings small enough for two
-// databases and the app on one laptop or CI runner.
+// "neo4j/<password>", so auth is on), memory settings small enough for two
+// databases and the app on one laptop or CI runner, and the addresses it
+// advertises set to where `up` exposes it on the user's machine, so the
+// Neo4j Browser there offers the right Bolt URL (the app connects with
+// bolt://, which ignores them).
 func Neo4jEnv(d Database, c Credentials) []Variable {
 	return []Variable{
 		{Name: "NEO4J_AUTH", Value: Neo4jUser + "/" + c.Passwords[d.Name], Secret: true},
 		{Name: "NEO4J_server_memory_heap_initial__size", Value: "256m"},
 		{Name: "NEO4J_server_memory_heap_max__size", Value: "512m"},
 		{Name: "NEO4J_server_memory_pagecache_size", Value: "128m"},
+		{Name: "NEO4J_server_bolt_advertised__address", Value: "localhost:" + strconv.Itoa(d.HostBoltPort)},
+		{Name: "NEO4J_server_http_advertised__address", Value: "localhost:" + strconv.Itoa(d.HostHTTPPort)},
 	}
+}
+
+// APIHost is the host name containers reach the app by locally (the
+// integration suite's API_URL is http://api:5000).
+const APIHost = "api"
+
+// Forward is one port `up` exposes: Listen on the gateway, forwarded to
+// Host:Port inside the stack.
+type Forward struct {
+	Listen int
+	Host   string
+	Port   int
+}
+
+// String is the gateway's argument: "7475=searchspace:7474".
+func (f Forward) String() string {
+	return strconv.Itoa(f.Listen) + "=" + f.Host + ":" + strconv.Itoa(f.Port)
+}
+
+// Forwards are the ports `up` exposes on the user's machine: the API on
+// 5000, and each database's browser and Bolt ports.
+func Forwards() []Forward {
+	fs := []Forward{{Listen: AppPort, Host: APIHost, Port: AppPort}}
+	for _, d := range Databases() {
+		fs = append(fs, Forward{Listen: d.HostHTTPPort, Host: d.Host, Port: HTTPPort}, Forward{Listen: d.HostBoltPort, Host: d.Host, Port: BoltPort})
+	}
+	return fs
+}
+
+// UpMessage tells the person running `up` where everything is.
+// passwordChosen is whether they passed the databases' password.
+func UpMessage(revision string, passwordChosen bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "credex-core is up locally")
+	if revision != "" {
+		fmt.Fprintf(&b, " (revision %s)", revision)
+	}
+	b.WriteString(", on these ports of this machine:\n")
+	fmt.Fprintf(&b, "  API          http://localhost:%d  (try http://localhost:%d/health)\n", AppPort, AppPort)
+	for _, d := range Databases() {
+		fmt.Fprintf(&b, "  %-12s http://localhost:%d  Neo4j Browser; connect to bolt://localhost:%d as %s\n", d.Name, d.HostHTTPPort, d.HostBoltPort, Neo4jUser)
+	}
+	var ports []string
+	for _, f := range Forwards() {
+		ports = append(ports, fmt.Sprintf("%d:%d", f.Listen, f.Listen))
+	}
+	fmt.Fprintf(&b, "`up` with no --ports exposes them all; --ports=%s names them (--ports=%d:%d for the API alone).\n", strings.Join(ports, ","), AppPort, AppPort)
+	if passwordChosen {
+		b.WriteString("Both databases take the password you passed with --neo4j-password.\n")
+	} else {
+		b.WriteString("The databases' password was generated for this run and is not shown: pass --neo4j-password=env://NEO4J_PASSWORD to choose the one you log in with.\n")
+	}
+	b.WriteString("Stop with Ctrl-C: the databases start empty next time.\n")
+	return b.String()
 }
