@@ -85,6 +85,11 @@ func (s *Stack) Ready(name, summary string, took time.Duration) {
 	s.set(Part{Name: name, State: Ready, Summary: summary, Took: took})
 }
 
+// Skip leaves a part out on purpose, saying why.
+func (s *Stack) Skip(name, summary string) {
+	s.set(Part{Name: name, State: NotReached, Summary: summary})
+}
+
 // Fail marks a part failed, with its evidence.
 func (s *Stack) Fail(name, summary string, took time.Duration, evidence ...string) {
 	s.set(Part{Name: name, State: Failed, Summary: summary, Took: took, Evidence: evidence})
