@@ -97,33 +97,30 @@ export class Neo4jStore implements Store {
     return store;
   }
 
+  /** setUp creates each database's constraints (and SearchSpace's text index) and seeds the demo accounts. */
   private async setUp(): Promise<void> {
     const accounts = seedAccounts();
-    for (const q of [
-      "CREATE CONSTRAINT account_id IF NOT EXISTS FOR (a:Account) REQUIRE a.id IS UNIQUE",
-      "CREATE CONSTRAINT transfer_id IF NOT EXISTS FOR (t:Transfer) REQUIRE t.id IS UNIQUE",
-    ]) {
-      await this.ledger.executeQuery(q, {}, { database: DATABASE });
-    }
-    await this.ledger.executeQuery(
+    await prepare(
+      this.ledger,
+      [
+        "CREATE CONSTRAINT account_id IF NOT EXISTS FOR (a:Account) REQUIRE a.id IS UNIQUE",
+        "CREATE CONSTRAINT transfer_id IF NOT EXISTS FOR (t:Transfer) REQUIRE t.id IS UNIQUE",
+      ],
       `UNWIND $accounts AS acc
        MERGE (a:Account {id: acc.id})
        ON CREATE SET a.name = acc.name, a.currency = acc.currency, a.balanceCents = acc.balanceCents`,
-      { accounts },
-      { database: DATABASE },
+      accounts,
     );
-    for (const q of [
-      "CREATE CONSTRAINT account_id IF NOT EXISTS FOR (a:Account) REQUIRE a.id IS UNIQUE",
-      "CREATE TEXT INDEX account_name IF NOT EXISTS FOR (a:Account) ON (a.name)",
-    ]) {
-      await this.searchIndex.executeQuery(q, {}, { database: DATABASE });
-    }
-    await this.searchIndex.executeQuery(
+    await prepare(
+      this.searchIndex,
+      [
+        "CREATE CONSTRAINT account_id IF NOT EXISTS FOR (a:Account) REQUIRE a.id IS UNIQUE",
+        "CREATE TEXT INDEX account_name IF NOT EXISTS FOR (a:Account) ON (a.name)",
+      ],
       `UNWIND $accounts AS acc
        MERGE (a:Account {id: acc.id})
        SET a.name = acc.name, a.currency = acc.currency`,
-      { accounts: accounts.map(({ id, name, currency }) => ({ id, name, currency })) },
-      { database: DATABASE },
+      accounts.map(({ id, name, currency }) => ({ id, name, currency })),
     );
   }
 
@@ -194,6 +191,14 @@ export class Neo4jStore implements Store {
   async close(): Promise<void> {
     await Promise.allSettled([this.ledger.close(), this.searchIndex.close()]);
   }
+}
+
+/** prepare runs a database's schema statements, then its seed query with the accounts. */
+async function prepare(driver: Driver, schema: string[], seed: string, accounts: object[]): Promise<void> {
+  for (const q of schema) {
+    await driver.executeQuery(q, {}, { database: DATABASE });
+  }
+  await driver.executeQuery(seed, { accounts }, { database: DATABASE });
 }
 
 /** probe runs RETURN 1, bounded by PROBE_TIMEOUT_MS. */
