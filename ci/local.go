@@ -59,8 +59,18 @@ type localOptions struct {
 	SkipUnitTests bool
 }
 
-// diagnoseTimeout bounds the rerun of an app that stopped answering.
-const diagnoseTimeout = 60
+// Bounds of the local stack's waits.
+const (
+	// databaseStartTimeout covers pulling the Neo4j image and Neo4j opening
+	// its ports; the Bolt check has its own (localenv.WaitOptions).
+	databaseStartTimeout = 10 * time.Minute
+	// appStartTimeout covers the app connecting to both databases, setting
+	// them up and listening.
+	appStartTimeout = 5 * time.Minute
+	// diagnoseTimeout bounds the rerun of an app that stopped answering, in
+	// seconds (timeout(1)'s argument).
+	diagnoseTimeout = 60
+)
 
 // deployLocal runs the whole pipeline locally and returns the stack's table
 // and the verification report as Markdown; it fails, with both in the
@@ -338,9 +348,11 @@ func (m *CredexCi) localImage(ctx context.Context, s *localStack, o localOptions
 // end of its debug.log.
 func (m *CredexCi) startDatabase(ctx context.Context, s *localStack, db localenv.Database) {
 	start := time.Now()
-	svc, err := s.dbs[db.Name].Start(ctx)
+	startCtx, cancel := context.WithTimeout(ctx, databaseStartTimeout)
+	defer cancel()
+	svc, err := s.dbs[db.Name].Start(startCtx)
 	if err != nil {
-		summary, evidence := exited("its Neo4j", err)
+		summary, evidence := exited("its Neo4j", err, databaseStartTimeout)
 		s.parts.Fail(db.Name, summary, time.Since(start), append(evidence, m.neo4jLogTail(ctx, s, db)...)...)
 		return
 	}
@@ -386,9 +398,11 @@ func (m *CredexCi) startApp(ctx context.Context, s *localStack, image *dagger.Co
 		WithExposedPort(localenv.AppPort)
 	s.appContainer = c
 	s.app = c.AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
-	svc, err := s.app.Start(ctx)
+	startCtx, cancel := context.WithTimeout(ctx, appStartTimeout)
+	defer cancel()
+	svc, err := s.app.Start(startCtx)
 	if err != nil {
-		summary, evidence := exited("the app", err)
+		summary, evidence := exited("the app", err, appStartTimeout)
 		var exec *dagger.ExecError
 		if !errors.As(err, &exec) {
 			// No exit status from Start: run it again to see one.
@@ -407,12 +421,16 @@ func (m *CredexCi) startApp(ctx context.Context, s *localStack, image *dagger.Co
 }
 
 // exited describes a service that failed to start: its exit code and the
-// end of its output when it exited (an ExecError), the error otherwise.
-func exited(what string, err error) (string, []string) {
+// end of its output when it exited (an ExecError), that it ran out of time,
+// or the error.
+func exited(what string, err error, timeout time.Duration) (string, []string) {
 	var exec *dagger.ExecError
-	if errors.As(err, &exec) {
+	switch {
+	case errors.As(err, &exec):
 		return fmt.Sprintf("%s exited with code %d before its ports opened", what, exec.ExitCode),
 			append([]string{"the last lines of its output:"}, localenv.Tail(40, exec.Stdout, exec.Stderr)...)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("%s did not open its ports within %s", what, timeout), nil
 	}
 	return fmt.Sprintf("%s did not start: %v", what, err), nil
 }
