@@ -109,7 +109,8 @@ export class Neo4jStore implements Store {
       `UNWIND $accounts AS acc
        MERGE (a:Account {id: acc.id})
        ON CREATE SET a.name = acc.name, a.currency = acc.currency, a.balanceCents = acc.balanceCents`,
-      accounts,
+      // Cents are integers in Neo4j too (a JS number would be stored as a float).
+      accounts.map((a) => ({ ...a, balanceCents: neo4j.int(a.balanceCents) })),
     );
     await prepare(
       this.searchIndex,
@@ -157,11 +158,11 @@ export class Neo4jStore implements Store {
         const [from] = checkTransfer(req, byId.get(req.from), byId.get(req.to));
         const t: Transfer = { ...req, id: `tr-${randomUUID()}`, currency: from.currency, createdAt: new Date().toISOString() };
         await tx.run(
-          `MATCH (f:Account {id: $t.from}), (to:Account {id: $t.to})
-           SET f.balanceCents = f.balanceCents - $t.amountCents, to.balanceCents = to.balanceCents + $t.amountCents
-           REMOVE f._lock, to._lock
-           CREATE (f)-[:SENT]->(:Transfer {id: $t.id, amountCents: $t.amountCents, currency: $t.currency, reference: $t.reference, createdAt: $t.createdAt})-[:TO]->(to)`,
-          { t: { reference: null, ...t } },
+          `MATCH (src:Account {id: $t.from}), (dst:Account {id: $t.to})
+           SET src.balanceCents = src.balanceCents - $t.amountCents, dst.balanceCents = dst.balanceCents + $t.amountCents
+           REMOVE src._lock, dst._lock
+           CREATE (src)-[:SENT]->(:Transfer {id: $t.id, amountCents: $t.amountCents, currency: $t.currency, reference: $t.reference, createdAt: $t.createdAt})-[:TO]->(dst)`,
+          { t: { reference: null, ...t, amountCents: neo4j.int(t.amountCents) } },
         );
         return t;
       });

@@ -134,17 +134,23 @@ describe("ledger-api's databases", () => {
     });
     assert.equal(status, 201);
     const { records } = await (ledgerSpace as Driver).executeQuery(
-      `MATCH (f:Account)-[:SENT]->(x:Transfer {id: $id})-[:TO]->(to:Account)
-       RETURN f.id AS from, to.id AS to, x.amountCents AS amountCents, x.reference AS reference, to.balanceCents AS toBalance`,
+      `MATCH (src:Account)-[:SENT]->(x:Transfer {id: $id})-[:TO]->(dst:Account)
+       RETURN src.id AS sender, dst.id AS recipient, x.amountCents AS amountCents, x.reference AS reference, dst.balanceCents AS recipientBalance,
+              valueType(dst.balanceCents) AS balanceType, valueType(x.amountCents) AS amountType`,
       { id: body.id },
       { database: "neo4j" },
     );
     assert.equal(records.length, 1, `transfer ${body.id} not found in LedgerSpace`);
     const row = records[0].toObject();
-    assert.deepEqual({ from: row.from, to: row.to, amountCents: row.amountCents, reference: row.reference }, { from: "treasury", to: "bob", amountCents: 7, reference });
+    assert.deepEqual(
+      { sender: row.sender, recipient: row.recipient, amountCents: row.amountCents, reference: row.reference },
+      { sender: "treasury", recipient: "bob", amountCents: 7, reference },
+    );
+    // Money is integer cents in LedgerSpace, never a float.
+    assert.match(`${row.balanceType} ${row.amountType}`, /^INTEGER.* INTEGER/);
     // The API's balance is LedgerSpace's (other clients may book meanwhile).
     const api = (await json("/v1/ledger/accounts/bob/balance")).body.balanceCents;
-    assert.ok(api >= row.toBalance, `API balance ${api}, LedgerSpace ${row.toBalance}`);
+    assert.ok(api >= row.recipientBalance, `API balance ${api}, LedgerSpace ${row.recipientBalance}`);
   });
 
   it("searches the SearchSpace index, not the ledger", async (t) => {
