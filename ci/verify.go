@@ -111,9 +111,9 @@ func (m *CredexCi) Verify(
 }
 
 // loadEnv reads the environment's account and region from the Terraform
-// stack's tfvars file.
+// stack's tfvars file; local, which has none, is refused with the fix.
 func (m *CredexCi) loadEnv(ctx context.Context, name string) (envs.Environment, error) {
-	e, err := envs.Lookup(name)
+	e, err := envs.LookupAWS(name)
 	if err != nil {
 		return e, err
 	}
