@@ -9,24 +9,6 @@ import (
 	"github.com/great-sun-group/credex-ci/internal/localenv"
 )
 
-// gatewayScript forwards TCP ports to services bound into its container:
-// each argument is LISTEN=HOST:PORT. It runs on the Node image the build
-// already uses, so `up` needs no other image.
-const gatewayScript = `const net = require("net");
-for (const spec of process.argv.slice(2)) {
-  const [listen, target] = spec.split("=");
-  const [host, port] = target.split(":");
-  net.createServer((client) => {
-    const upstream = net.connect(Number(port), host);
-    const end = () => { client.destroy(); upstream.destroy(); };
-    client.pipe(upstream).on("error", end);
-    upstream.pipe(client).on("error", end);
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  }).listen(Number(listen), "0.0.0.0", () => console.log("forwarding :" + listen + " to " + target));
-}
-`
-
 // Up starts credex-core on this machine, with no AWS: both Neo4j databases
 // (waited on over Bolt) and the production image wired like the ECS task
 // definition, and returns them behind one service exposing the API on 5000
@@ -62,7 +44,7 @@ func (m *CredexCi) Up(
 		return nil, err
 	}
 	gateway := dag.Container().From(m.NodeImage).
-		WithNewFile("/gateway.js", gatewayScript).
+		WithNewFile("/gateway.js", localenv.GatewayScript).
 		WithServiceBinding(localenv.APIHost, s.app)
 	gateway = s.bindServices(gateway)
 	args := []string{"node", "/gateway.js"}

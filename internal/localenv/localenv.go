@@ -209,6 +209,25 @@ func Forwards() []Forward {
 	return fs
 }
 
+// GatewayScript is the Node program behind `up`'s one service: it forwards
+// each Forward (its arguments, LISTEN=HOST:PORT) to the service bound under
+// that host name. It runs on the Node image the build already uses, so `up`
+// pulls no other image.
+const GatewayScript = `const net = require("net");
+for (const spec of process.argv.slice(2)) {
+  const [listen, target] = spec.split("=");
+  const [host, port] = target.split(":");
+  net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    const end = () => { client.destroy(); upstream.destroy(); };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }).listen(Number(listen), "0.0.0.0", () => console.log("forwarding :" + listen + " to " + target));
+}
+`
+
 // UpMessage tells the person running `up` where everything is.
 // passwordChosen is whether they passed the databases' password.
 func UpMessage(revision string, passwordChosen bool) string {
