@@ -455,7 +455,35 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			return (*CredexCi).Test(&parent, ctx)
+			var script string
+			if inputArgs["script"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["script"]), &script)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg script", err))
+				}
+			}
+			var testEnv []string
+			if inputArgs["testEnv"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testEnv"]), &testEnv)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testEnv", err))
+				}
+			}
+			var testSecrets *dagger.Secret
+			if inputArgs["testSecrets"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testSecrets"]), &testSecrets)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testSecrets", err))
+				}
+			}
+			var databases bool
+			if inputArgs["databases"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["databases"]), &databases)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg databases", err))
+				}
+			}
+			return (*CredexCi).Test(&parent, ctx, script, testEnv, testSecrets, databases)
 		case "Up":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)

@@ -55,6 +55,9 @@ type localOptions struct {
 	// Neo4jPassword, when set, is both databases' password instead of a
 	// generated one.
 	Neo4jPassword *dagger.Secret
+	// Tests are the unit tests' settings (test's --script, --test-env,
+	// --test-secrets, --databases), as deploy passes them for staging.
+	Tests testOptions
 	// SkipUnitTests leaves the unit tests out (up starts the stack only).
 	SkipUnitTests bool
 }
@@ -79,6 +82,10 @@ func (m *CredexCi) deployLocal(ctx context.Context, o localOptions) (string, err
 	cfg, err := localVerification(o)
 	if err != nil {
 		return "", err
+	}
+	// The Dockerfile check a deploy to staging runs, against local's port.
+	if err := m.dockerfileGate(ctx, cfg.Env); err != nil {
+		return "", fmt.Errorf("%w; nothing was started", err)
 	}
 	s, err := m.startLocal(ctx, o)
 	if err != nil {
@@ -281,7 +288,7 @@ func (m *CredexCi) startLocal(ctx context.Context, o localOptions) (*localStack,
 	if o.SkipUnitTests {
 		s.parts.Skip(localenv.PartUnitTests, "not run: up starts the stack only (deploy --env=local runs them)")
 	} else {
-		wg.Go(func() { m.localUnitTests(ctx, s) })
+		wg.Go(func() { m.localUnitTests(ctx, s, o.Tests) })
 	}
 	wg.Go(func() { image = m.localImage(ctx, s, o) })
 	for _, db := range localenv.Databases() {
@@ -302,9 +309,9 @@ func (m *CredexCi) startLocal(ctx context.Context, o localOptions) (*localStack,
 // "# tests 34" or the spec reporter's "ℹ tests 34").
 var testCount = regexp.MustCompile(`(?m)^\S* ?tests (\d+)\s*$`)
 
-func (m *CredexCi) localUnitTests(ctx context.Context, s *localStack) {
+func (m *CredexCi) localUnitTests(ctx context.Context, s *localStack, o testOptions) {
 	start := time.Now()
-	out, err := m.Test(ctx)
+	out, err := m.unitTests(ctx, o)
 	if err != nil {
 		s.parts.Fail(localenv.PartUnitTests, "the unit tests failed", time.Since(start), localenv.Tail(60, err.Error())...)
 		return

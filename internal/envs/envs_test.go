@@ -2,6 +2,8 @@ package envs
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -133,6 +135,34 @@ func TestLocalIsAnEnvironmentWithoutAWS(t *testing.T) {
 	}
 }
 
+func TestPortAndHealthCheckPathFromTFVars(t *testing.T) {
+	const account = "aws_account_id = \"222222222222\"\n"
+	e, err := FromTFVars("stage", []byte(account))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ContainerPort != DefaultContainerPort || e.HealthCheckPath != DefaultHealthCheckPath {
+		t.Errorf("defaults: port %d path %q", e.ContainerPort, e.HealthCheckPath)
+	}
+	e, err = FromTFVars("stage", []byte(account+"container_port = 3000\nhealth_check_path = \"/api/health\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ContainerPort != 3000 || e.HealthCheckPath != "/api/health" {
+		t.Errorf("set: port %d path %q", e.ContainerPort, e.HealthCheckPath)
+	}
+	for text, want := range map[string]string{
+		"container_port = 70000\n":         "sets container_port = 70000: set it to the TCP port the app listens on",
+		"container_port = \"http\"\n":      "sets container_port = http",
+		"health_check_path = \"health\"\n": `sets health_check_path = "health": set it to a path starting with /`,
+	} {
+		_, err := FromTFVars("prod", []byte(account+text))
+		if err == nil || !strings.Contains(err.Error(), "terraform/environments/production.tfvars "+want) {
+			t.Errorf("%q: err = %v, want %q", text, err, want)
+		}
+	}
+}
+
 func TestLocalIsRefusedWhereAWSIsNeeded(t *testing.T) {
 	const want = "local has no AWS: it has no account, tfvars or Terraform state, so registry, plan, apply, drift, publish and verify work only on --env=stage or --env=prod; " +
 		"to run credex-core on this machine, use `dagger call deploy --env=local` (or `dagger call up --env=local`)"
@@ -143,6 +173,30 @@ func TestLocalIsRefusedWhereAWSIsNeeded(t *testing.T) {
 	} {
 		if !errors.Is(err, ErrNoAWS) || err.Error() != want {
 			t.Errorf("%s(local) = %v\nwant %s", name, err, want)
+		}
+	}
+}
+
+// The repository's own tfvars set the port and path the stack uses.
+func TestTheStackSetsPortAndHealthCheckPath(t *testing.T) {
+	for _, name := range AWSNames() {
+		e, err := Load(os.DirFS(filepath.Join("..", "..", "terraform")), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.ContainerPort != 5000 || e.HealthCheckPath != "/health" {
+			t.Errorf("%s: port %d path %q", name, e.ContainerPort, e.HealthCheckPath)
+		}
+		src, err := os.ReadFile(filepath.Join("..", "..", "terraform", e.TFVarsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars, err := ReadTFVars(src, e.TFVarsFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vars["container_port"] == "" || vars["health_check_path"] == "" {
+			t.Errorf("terraform/%s does not say container_port and health_check_path", e.TFVarsFile)
 		}
 	}
 }

@@ -14,6 +14,7 @@ package localenv
 import (
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -139,6 +140,22 @@ func DatabaseEnv(c Credentials) []Variable {
 		)
 	}
 	return vs
+}
+
+// CheckNoDatabaseVariables refuses test settings (--test-env,
+// --test-secrets) that set a NEO_4J_* variable the databases' own wiring
+// sets (--databases), naming them.
+func CheckNoDatabaseVariables(names []string) error {
+	var clash []string
+	for _, v := range DatabaseEnv(Credentials{}) {
+		if slices.Contains(names, v.Name) {
+			clash = append(clash, v.Name)
+		}
+	}
+	if len(clash) == 0 {
+		return nil
+	}
+	return fmt.Errorf("--databases sets %s for the databases it starts: drop them from --test-env and --test-secrets, or drop --databases to reach databases of your own", strings.Join(clash, ", "))
 }
 
 // AppEnv is the app container's environment, as the ECS task definition

@@ -247,3 +247,14 @@ func names(t *testing.T, e hclsyntax.Expression, ctx *hcl.EvalContext) []string 
 	sort.Strings(out)
 	return out
 }
+
+func TestDatabasesRefuseTestSettingsThatSetTheirVariables(t *testing.T) {
+	if err := CheckNoDatabaseVariables([]string{"FEATURE_X", "NEO_4J_OTHER"}); err != nil {
+		t.Errorf("unrelated names: %v", err)
+	}
+	err := CheckNoDatabaseVariables([]string{"NEO_4J_SEARCH_SPACE_PASS", "FEATURE_X", "NEO_4J_LEDGER_SPACE_BOLT_URL"})
+	want := "--databases sets NEO_4J_LEDGER_SPACE_BOLT_URL, NEO_4J_SEARCH_SPACE_PASS for the databases it starts: drop them from --test-env and --test-secrets, or drop --databases to reach databases of your own"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
