@@ -131,6 +131,22 @@ func TestUpServesTheAPIAndBothDatabases(t *testing.T) {
 	}
 }
 
+// test --databases: the suite reaches two fresh databases by credex-core's
+// variables (the example's test:databases writes and reads in each).
+func TestTestWithDatabases(t *testing.T) {
+	r := call(t, example, "test", "--script=test:databases", "--databases")
+	if r.ExitCode != 0 {
+		t.Fatalf("test --databases failed:\n%s", r)
+	}
+	if !strings.Contains(r.Stdout, "pass 2") || !strings.Contains(r.Stdout, "skipped 0") {
+		t.Errorf("the database tests did not both run and pass:\n%s", r)
+	}
+	r = call(t, example, "test", "--databases", "--test-env=NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://elsewhere:7687")
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "--databases sets NEO_4J_LEDGER_SPACE_BOLT_URL") {
+		t.Errorf("--databases with a --test-env of its own variables:\n%s", r)
+	}
+}
+
 // get returns a URL's body, failing the test on an error or a non-200.
 func get(t *testing.T, url string) string {
 	t.Helper()
