@@ -107,7 +107,10 @@ func (m *CredexCi) deployLocal(ctx context.Context, o localOptions) (string, err
 		s.parts.Fail(localenv.PartApp, "it started, then stopped answering at "+s.appURL+": "+summary, 0, evidence...)
 	}
 	md := s.parts.Markdown() + "\n" + rep.Markdown()
-	if !rep.OK() || len(s.parts.Failed()) > 0 {
+	switch {
+	case len(s.parts.Failed()) > 0: // the app exited: say so first
+		return md, fmt.Errorf("%w\n%s", s.parts.Err(), rep.Markdown())
+	case !rep.OK():
 		return md, errors.New(md)
 	}
 	return md, nil
@@ -266,10 +269,8 @@ func (m *CredexCi) withDatabases(ctx context.Context, c *dagger.Container) (*dag
 		wg.Go(func() { m.startDatabase(ctx, s, db) })
 	}
 	wg.Wait()
-	for _, db := range localenv.Databases() {
-		if p := s.parts.Part(db.Name); p.State == localenv.Failed {
-			return nil, s.parts.Err()
-		}
+	if err := s.parts.ErrOf(localenv.LedgerSpace.Name, localenv.SearchSpace.Name); err != nil {
+		return nil, err
 	}
 	return s.bindDatabases(c), nil
 }

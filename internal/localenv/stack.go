@@ -147,21 +147,43 @@ func (s *Stack) Markdown() string {
 		fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n", p.Name, partIcons[p.State], p.State, took, cell(s.mask(p.Summary)))
 	}
 	for _, n := range Parts() {
-		p := s.parts[n]
-		if p.State != Failed {
-			continue
-		}
-		fmt.Fprintf(&b, "\n### ❌ %s\n\n%s\n", p.Name, s.mask(p.Summary))
-		if len(p.Evidence) > 0 {
-			b.WriteString("\n```text\n")
-			for _, e := range p.Evidence {
-				b.WriteString(strings.ReplaceAll(s.mask(e), "```", "'''"))
-				b.WriteString("\n")
-			}
-			b.WriteString("```\n")
+		if p := s.parts[n]; p.State == Failed {
+			s.writeFailure(&b, p)
 		}
 	}
 	return b.String()
+}
+
+// writeFailure renders a failed part's summary and evidence.
+func (s *Stack) writeFailure(b *strings.Builder, p *Part) {
+	fmt.Fprintf(b, "\n### ❌ %s\n\n%s\n", p.Name, s.mask(p.Summary))
+	if len(p.Evidence) > 0 {
+		b.WriteString("\n```text\n")
+		for _, e := range p.Evidence {
+			b.WriteString(strings.ReplaceAll(s.mask(e), "```", "'''"))
+			b.WriteString("\n")
+		}
+		b.WriteString("```\n")
+	}
+}
+
+// ErrOf is Err for some parts only (e.g. the databases, when nothing else
+// was started): nil when none of them failed, otherwise their failures.
+func (s *Stack) ErrOf(names ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var failed []string
+	var b strings.Builder
+	for _, n := range names {
+		if p := s.parts[n]; p != nil && p.State == Failed {
+			failed = append(failed, n)
+			s.writeFailure(&b, p)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(failed, ", ") + " failed:\n" + b.String())
 }
 
 // Err is nil when no part failed; otherwise an error that names the failed
