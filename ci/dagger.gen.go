@@ -66,6 +66,7 @@ func (r CredexCi) MarshalJSON() ([]byte, error) {
 		ReferenceDockerfile *dagger.File
 		NodeImage           string
 		TerraformImage      string
+		Neo4jImage          string
 		AwsAccessKeyID      *dagger.Secret
 		AwsSecretAccessKey  *dagger.Secret
 		AwsSessionToken     *dagger.Secret
@@ -78,6 +79,7 @@ func (r CredexCi) MarshalJSON() ([]byte, error) {
 	concrete.ReferenceDockerfile = r.ReferenceDockerfile
 	concrete.NodeImage = r.NodeImage
 	concrete.TerraformImage = r.TerraformImage
+	concrete.Neo4jImage = r.Neo4jImage
 	concrete.AwsAccessKeyID = r.AwsAccessKeyID
 	concrete.AwsSecretAccessKey = r.AwsSecretAccessKey
 	concrete.AwsSessionToken = r.AwsSessionToken
@@ -94,6 +96,7 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 		ReferenceDockerfile *dagger.File
 		NodeImage           string
 		TerraformImage      string
+		Neo4jImage          string
 		AwsAccessKeyID      *dagger.Secret
 		AwsSecretAccessKey  *dagger.Secret
 		AwsSessionToken     *dagger.Secret
@@ -110,6 +113,7 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 	r.ReferenceDockerfile = concrete.ReferenceDockerfile
 	r.NodeImage = concrete.NodeImage
 	r.TerraformImage = concrete.TerraformImage
+	r.Neo4jImage = concrete.Neo4jImage
 	r.AwsAccessKeyID = concrete.AwsAccessKeyID
 	r.AwsSecretAccessKey = concrete.AwsSecretAccessKey
 	r.AwsSessionToken = concrete.AwsSessionToken
@@ -479,7 +483,49 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testSecrets", err))
 				}
 			}
-			return (*CredexCi).Test(&parent, ctx, script, testEnv, testSecrets)
+			var databases bool
+			if inputArgs["databases"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["databases"]), &databases)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg databases", err))
+				}
+			}
+			return (*CredexCi).Test(&parent, ctx, script, testEnv, testSecrets, databases)
+		case "Up":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var revision string
+			if inputArgs["revision"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["revision"]), &revision)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg revision", err))
+				}
+			}
+			var created string
+			if inputArgs["created"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["created"]), &created)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg created", err))
+				}
+			}
+			var neo4JPassword *dagger.Secret
+			if inputArgs["neo4jPassword"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["neo4jPassword"]), &neo4JPassword)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg neo4jPassword", err))
+				}
+			}
+			return (*CredexCi).Up(&parent, ctx, env, revision, created, neo4JPassword)
 		case "Verify":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -591,6 +637,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg terraformImage", err))
 				}
 			}
+			var neo4JImage string
+			if inputArgs["neo4jImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["neo4jImage"]), &neo4JImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg neo4jImage", err))
+				}
+			}
 			var awsAccessKeyId *dagger.Secret
 			if inputArgs["awsAccessKeyID"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["awsAccessKeyID"]), &awsAccessKeyId)
@@ -633,7 +686,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
 				}
 			}
-			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpoint, awsEndpointUrl, registry), nil
+			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, neo4JImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpoint, awsEndpointUrl, registry), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -69,7 +69,7 @@ func (m *CredexCi) Verify(
 		Env:         e,
 		Checks:      selected,
 		Target:      report.Target{Cluster: cluster, Service: service, TaskDefinition: taskDefinition, URL: apiURL, Revision: revision},
-		Integration: containerSuite{m},
+		Integration: containerSuite{m: m},
 		Progress:    os.Stderr,
 	}
 	if taskDefinition == "" || apiURL == "" {
@@ -112,9 +112,9 @@ func (m *CredexCi) Verify(
 }
 
 // loadEnv reads the environment's account and region from the Terraform
-// stack's tfvars file.
+// stack's tfvars file; local, which has none, is refused with the fix.
 func (m *CredexCi) loadEnv(ctx context.Context, name string) (envs.Environment, error) {
-	e, err := envs.Lookup(name)
+	e, err := envs.LookupAWS(name)
 	if err != nil {
 		return e, err
 	}
@@ -152,13 +152,28 @@ func (m *CredexCi) staticCredentials(ctx context.Context) (*awsconf.StaticCreden
 
 // containerSuite runs the app's integration suite (npm run
 // test:integration) in its Dockerfile's test stage, with API_URL set.
-type containerSuite struct{ m *CredexCi }
+type containerSuite struct {
+	m *CredexCi
+	// with, when set, prepares the test container: binds the services the
+	// suite reaches (locally: the API and both databases).
+	with func(*dagger.Container) *dagger.Container
+	// apiURL, when set, is the API's URL from inside the test container
+	// (a service binding's host name), which differs from the one the
+	// function's own checks use.
+	apiURL string
+}
 
 // Run implements integration.Runner.
 func (s containerSuite) Run(ctx context.Context, apiURL string) (integration.Output, error) {
 	c, err := s.m.stage(ctx, source.TargetTest)
 	if err != nil {
 		return integration.Output{}, err
+	}
+	if s.with != nil {
+		c = s.with(c)
+	}
+	if s.apiURL != "" {
+		apiURL = s.apiURL
 	}
 	c = c.WithEnvVariable("API_URL", apiURL).
 		WithEnvVariable("CI", "true").

@@ -142,7 +142,7 @@ func (o *options) writeReports(rep *report.Report, stdout io.Writer) error {
 
 // exitCode maps a report to the documented exit codes.
 func exitCode(rep *report.Report) int {
-	if c := rep.Find(verify.CheckPreflight); c != nil && c.Verdict != report.Pass {
+	if c := rep.Find(verify.CheckPreflight); c != nil && c.Verdict.Failed() {
 		return exitPreflight
 	}
 	if rep.OK() {

@@ -81,10 +81,13 @@ func (o *options) validate(sc subcommand, args []string) error {
 	if len(args) > 0 {
 		return usageErr("unexpected argument %q: every input is a flag, e.g. --task-definition=%s", args[0], args[0])
 	}
-	if _, err := envs.Lookup(o.env); err != nil {
+	env, err := envs.Lookup(o.env)
+	if err != nil {
 		return usageErr("%v", err)
 	}
-	if sc.needs.taskDefinition && o.taskDefinition == "" && o.terraformOutputs == "" && !skips(o.checks, verify.CheckRollout) {
+	// Locally there is no rollout to watch (it is not applicable), so no
+	// task definition either.
+	if sc.needs.taskDefinition && !env.Local && o.taskDefinition == "" && o.terraformOutputs == "" && !skips(o.checks, verify.CheckRollout) {
 		return usageErr("%s", errNoTaskDefinition)
 	}
 	if o.apiURL != "" {

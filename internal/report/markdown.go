@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-var icons = map[Verdict]string{Pass: "✅", Fail: "❌", Skip: "⏭️", Error: "⚠️"}
+var icons = map[Verdict]string{Pass: "✅", Fail: "❌", Skip: "⏭️", Error: "⚠️", NotApplicable: "➖"}
 
 // Markdown renders the report for people: a heading with the overall
 // verdict, what was verified, a table of checks, the benchmark's figures, and
