@@ -44,26 +44,15 @@ const (
 	StageRollbackVerify = "rollback-verify"
 )
 
-// Steps are a deploy's stages as the caller implements them. Deploy calls
-// each at most once (Plan, Apply and Verify once more for a rollback), in
-// the graph's order, never before the stages it needs have passed.
-type Steps interface {
+// Stack is what a deploy and a rollback both do: check the credentials,
+// read what the stack deployed, plan and apply an image, verify.
+type Stack interface {
 	// Preflight checks the credentials (STS: the account must be the
-	// environment's) and the deploy's inputs, and says who is deploying.
+	// environment's) and the inputs, and says who is deploying.
 	Preflight(ctx context.Context) (caller string, err error)
-	// UnitTests runs the app's unit tests.
-	UnitTests(ctx context.Context) error
-	// Build builds the production image.
-	Build(ctx context.Context) error
-	// Registry makes sure the environment's ECR repository exists (a no-op
-	// when it does) and returns its URL.
-	Registry(ctx context.Context) (repository string, err error)
 	// Init initialises the Terraform stack and returns what it deployed
 	// last (its outputs): the image a rollback returns to.
 	Init(ctx context.Context) (Deployed, error)
-	// Publish pushes the built, tested image and returns it pinned by
-	// digest (<repository>@sha256:<digest>).
-	Publish(ctx context.Context) (image string, err error)
 	// Plan plans the stack with image deployed.
 	Plan(ctx context.Context, image string) (Plan, error)
 	// Apply applies exactly that plan and returns what the service runs.
@@ -72,10 +61,29 @@ type Steps interface {
 	Verify(ctx context.Context, t Target, checks []string) (*report.Report, error)
 }
 
+// Steps are a deploy's stages as the caller implements them. Run calls
+// each at most once (Plan, Apply and Verify once more for a rollback), in
+// the graph's order, never before the stages it needs have passed.
+type Steps interface {
+	Stack
+	// UnitTests runs the app's unit tests.
+	UnitTests(ctx context.Context) error
+	// Build builds the production image.
+	Build(ctx context.Context) error
+	// Registry makes sure the environment's ECR repository exists (a no-op
+	// when it does) and returns its URL.
+	Registry(ctx context.Context) (repository string, err error)
+	// Publish pushes the built, tested image and returns it pinned by
+	// digest (<repository>@sha256:<digest>).
+	Publish(ctx context.Context) (image string, err error)
+}
+
 // Deployed is what the stack deployed before this deploy (its outputs);
 // Image is empty before an environment's first apply.
 type Deployed struct {
 	Image, TaskDefinition, URL string
+	// Container is the app's container in the task definition.
+	Container string
 }
 
 // Plan is a saved plan's summary.
@@ -116,6 +124,9 @@ type Options struct {
 	// Checks are the verification checks (default all); a rollback's
 	// verification runs those of rollout, status and health among them.
 	Checks []string
+	// Image is, for an on-demand rollback, the image to return to; empty
+	// means the one deployed before the current one (PreviousImage).
+	Image string
 	// Progress receives a line per stage start and end; nil discards.
 	Progress io.Writer
 	// Redact lists values (credentials) no output may print.
@@ -144,8 +155,12 @@ type Result struct {
 	RollbackReport  *report.Report
 	Timeline        *Timeline
 	Err             error
-	mask            func(string) string
-	rollbackChecks  []string
+	// OnDemand marks an on-demand rollback (Rollback), not a deploy.
+	OnDemand bool
+	// RollbackFrom is where an on-demand rollback's image came from.
+	RollbackFrom   string
+	mask           func(string) string
+	rollbackChecks []string
 }
 
 // OK reports whether the deploy succeeded.
@@ -165,12 +180,30 @@ type Decision struct {
 // decided. It never panics on a stage's panic; the result's Err is nil
 // only when every stage passed (or was skipped).
 func Run(ctx context.Context, o Options, steps Steps) *Result {
+	d := newDeployment(o, steps)
+	d.steps = steps
+	res := d.res
+	if err := Guard(o.Env, o.Confirm); err != nil {
+		res.Err = err
+		return res
+	}
+	res.Timeline = Graph{Stages: d.stages(), Progress: o.Progress, Mask: res.mask}.Run(ctx)
+	res.Err = res.Timeline.Err
+	res.Rollback = d.decide(ctx)
+	if res.Rollback.Do {
+		later := Graph{Stages: d.rollbackStages(), Progress: o.Progress, Mask: res.mask}.Run(ctx)
+		res.Timeline.Then(later, StageVerify)
+	}
+	return res
+}
+
+func newDeployment(o Options, stack Stack) *deployment {
 	masker := &report.Report{}
 	masker.Redact(o.Redact...)
-	res := &Result{Env: o.Env, Revision: o.Revision, mask: masker.Mask}
 	if len(o.Checks) == 0 {
 		o.Checks = verify.AllChecks
 	}
+	res := &Result{Env: o.Env, Revision: o.Revision, mask: masker.Mask}
 	for _, c := range []string{verify.CheckRollout, verify.CheckStatus, verify.CheckHealth} {
 		if slices.Contains(o.Checks, c) {
 			res.rollbackChecks = append(res.rollbackChecks, c)
@@ -179,19 +212,7 @@ func Run(ctx context.Context, o Options, steps Steps) *Result {
 	if len(res.rollbackChecks) == 0 {
 		res.rollbackChecks = []string{verify.CheckRollout}
 	}
-	if err := Guard(o.Env, o.Confirm); err != nil {
-		res.Err = err
-		return res
-	}
-	d := &deployment{o: o, steps: steps, res: res}
-	res.Timeline = Graph{Stages: d.stages(), Progress: o.Progress, Mask: res.mask}.Run(ctx)
-	res.Err = res.Timeline.Err
-	res.Rollback = d.decide(ctx)
-	if res.Rollback.Do {
-		later := Graph{Stages: d.rollbackStages(res.Rollback.Image), Progress: o.Progress, Mask: res.mask}.Run(ctx)
-		res.Timeline.Then(later, StageVerify)
-	}
-	return res
+	return &deployment{o: o, stack: stack, res: res}
 }
 
 // deployment is one Run's state. Stages write their results into res;
@@ -199,7 +220,8 @@ func Run(ctx context.Context, o Options, steps Steps) *Result {
 // orders before it.
 type deployment struct {
 	o           Options
-	steps       Steps
+	stack       Stack
+	steps       Steps // nil for an on-demand rollback
 	res         *Result
 	testsPassed bool
 }
@@ -211,7 +233,7 @@ func (d *deployment) stages() []Stage {
 			if err := source.ValidateRevision(d.o.Revision); err != nil {
 				return fmt.Errorf("%w; it tags the image and /health must report it", err)
 			}
-			r.Caller, err = d.steps.Preflight(ctx)
+			r.Caller, err = d.stack.Preflight(ctx)
 			return err
 		}},
 		{Name: StageTests, Needs: []string{StagePreflight}, Run: func(ctx context.Context) error {
@@ -227,7 +249,7 @@ func (d *deployment) stages() []Stage {
 			return err
 		}},
 		{Name: StageInit, Needs: []string{StagePreflight}, Run: func(ctx context.Context) (err error) {
-			r.Previous, err = d.steps.Init(ctx)
+			r.Previous, err = d.stack.Init(ctx)
 			return err
 		}},
 		{Name: StagePublish, Needs: []string{StageTests, StageBuild, StageRegistry}, Run: func(ctx context.Context) error {
@@ -246,7 +268,7 @@ func (d *deployment) stages() []Stage {
 			if !d.testsPassed || r.Image == "" {
 				return errors.New("refusing to plan an image whose unit tests did not pass in this run")
 			}
-			p, err := d.steps.Plan(ctx, r.Image)
+			p, err := d.stack.Plan(ctx, r.Image)
 			if err != nil {
 				return err
 			}
@@ -261,7 +283,7 @@ func (d *deployment) stages() []Stage {
 			if r.Plan.Changes == 0 {
 				return Skip("the plan has no changes: AWS already runs %s", r.Image)
 			}
-			a, err := d.steps.Apply(ctx, *r.Plan)
+			a, err := d.stack.Apply(ctx, *r.Plan)
 			if err != nil {
 				return err
 			}
@@ -269,31 +291,31 @@ func (d *deployment) stages() []Stage {
 			return nil
 		}},
 		{Name: StageVerify, Needs: []string{StageApply}, Run: func(ctx context.Context) (err error) {
-			r.Report, err = d.steps.Verify(ctx, d.target(r.Applied, d.o.Revision), d.o.Checks)
+			r.Report, err = d.stack.Verify(ctx, d.target(r.Applied, d.o.Revision), d.o.Checks)
 			return verdict(r.Report, err)
 		}},
 	}
 }
 
-// rollbackStages plan and apply the previous image and wait for its
-// rollout.
-func (d *deployment) rollbackStages(image string) []Stage {
+// rollbackStages plan and apply the image of the rollback decision
+// (decided before they run) and wait for its rollout.
+func (d *deployment) rollbackStages() []Stage {
 	r := d.res
 	return []Stage{
 		{Name: StageRollbackPlan, Run: func(ctx context.Context) error {
-			p, err := d.steps.Plan(ctx, image)
+			p, err := d.stack.Plan(ctx, r.Rollback.Image)
 			if err != nil {
 				return err
 			}
-			p.Image = image
+			p.Image = r.Rollback.Image
 			r.RollbackPlan = &p
 			return nil
 		}},
 		{Name: StageRollbackApply, Needs: []string{StageRollbackPlan}, Run: func(ctx context.Context) error {
 			if r.RollbackPlan.Changes == 0 {
-				return Skip("the plan has no changes: the stack already deploys %s", image)
+				return Skip("the plan has no changes: the stack already deploys %s", r.Rollback.Image)
 			}
-			a, err := d.steps.Apply(ctx, *r.RollbackPlan)
+			a, err := d.stack.Apply(ctx, *r.RollbackPlan)
 			if err != nil {
 				return err
 			}
@@ -302,7 +324,7 @@ func (d *deployment) rollbackStages(image string) []Stage {
 		}},
 		{Name: StageRollbackVerify, Needs: []string{StageRollbackApply}, Run: func(ctx context.Context) (err error) {
 			// The previous image's git SHA is not known here: no revision check.
-			r.RollbackReport, err = d.steps.Verify(ctx, d.target(r.RollbackApplied, ""), r.rollbackChecks)
+			r.RollbackReport, err = d.stack.Verify(ctx, d.target(r.RollbackApplied, ""), r.rollbackChecks)
 			return verdict(r.RollbackReport, err)
 		}},
 	}

@@ -377,10 +377,8 @@ func TestAnIdenticalRerunAppliesNothingAndVerifiesWhatRuns(t *testing.T) {
 func TestAFailedRollbackSaysWhatIsLeft(t *testing.T) {
 	f := newFake()
 	f.verdicts = []report.Verdict{report.Fail}
-	var once sync.Once
 	// The deploy's apply passes; the rollback's fails.
-	f.delay[StageApply] = 0
-	res := Run(context.Background(), Options{Env: stage(t), Revision: revision, RollbackOnFailure: true}, &failSecondApply{fake: f, once: &once})
+	res := Run(context.Background(), Options{Env: stage(t), Revision: revision, RollbackOnFailure: true}, &failSecondApply{f})
 	if res.Timeline.Outcome(StageRollbackApply) != Failed || res.RolledBack() {
 		t.Fatalf("rollback-apply %s", res.Timeline.Outcome(StageRollbackApply))
 	}
@@ -390,7 +388,7 @@ func TestAFailedRollbackSaysWhatIsLeft(t *testing.T) {
 	md := res.Markdown()
 	for _, want := range []string{
 		"## ❌ Deploy to stage (staging) failed at verify\n",
-		"- The rollback's apply stopped part-way: run `dagger call rollback --env=stage --image=" + oldImage + "` once the error is fixed.",
+		"- The rollback's apply stopped part-way: each resource its output reports complete was changed; run `dagger call rollback --env=stage --image=" + oldImage + "` once the error is fixed.",
 		"### ❌ rollback-apply failed",
 	} {
 		if !strings.Contains(md, want) {
@@ -399,11 +397,7 @@ func TestAFailedRollbackSaysWhatIsLeft(t *testing.T) {
 	}
 }
 
-type failSecondApply struct {
-	*fake
-	once  *sync.Once
-	first bool
-}
+type failSecondApply struct{ *fake }
 
 func (f *failSecondApply) Apply(ctx context.Context, p Plan) (Applied, error) {
 	a, err := f.fake.Apply(ctx, p)

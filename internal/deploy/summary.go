@@ -18,9 +18,10 @@ func (r *Result) FailedStage() string {
 	return ""
 }
 
-// RolledBack reports whether a rollback ran and its rollout completed.
+// RolledBack reports whether a rollback applied the previous image and its
+// rollout completed.
 func (r *Result) RolledBack() bool {
-	return r.Rollback.Do && r.Timeline.Outcome(StageRollbackVerify) == Passed
+	return r.Rollback.Do && r.Timeline.Outcome(StageRollbackApply) == Passed && r.Timeline.Outcome(StageRollbackVerify) == Passed
 }
 
 // Changes says what this deploy changed outside the run (ECR, the
@@ -29,7 +30,10 @@ func (r *Result) RolledBack() bool {
 func (r *Result) Changes() (changed, unchanged []string) {
 	t := r.Timeline
 	if t == nil {
-		return nil, []string{"Nothing was changed: the deploy was refused before it started."}
+		return nil, []string{"Nothing was changed: refused before anything started."}
+	}
+	if r.OnDemand {
+		return r.rollbackChanges(nil, nil)
 	}
 	switch t.Outcome(StageRegistry) {
 	case Passed:
@@ -63,19 +67,43 @@ func (r *Result) Changes() (changed, unchanged []string) {
 		}
 		return changed, unchanged
 	}
+	return r.rollbackChanges(changed, unchanged)
+}
+
+// rollbackChanges adds what a rollback changed.
+func (r *Result) rollbackChanges(changed, unchanged []string) ([]string, []string) {
+	t := r.Timeline
+	again := "`dagger call rollback --env=" + r.Env.Name + " --image=" + r.Rollback.Image + "`"
 	switch {
-	case t.Outcome(StageRollbackVerify) == Passed:
-		changed = append(changed, fmt.Sprintf("Rolled back: Terraform applied the previous image `%s` (task definition `%s`) and its rollout completed; state and AWS agree.", r.Rollback.Image, taskDef(r.RollbackApplied)))
 	case t.Outcome(StageRollbackApply) == Skipped:
 		unchanged = append(unchanged, fmt.Sprintf("Rollback: the stack already deployed `%s`; nothing to apply.", r.Rollback.Image))
+	case t.Outcome(StageRollbackVerify) == Passed:
+		changed = append(changed, fmt.Sprintf("Rolled back: Terraform applied the previous image `%s` (task definition `%s`) and its rollout completed; state and AWS agree.", r.Rollback.Image, taskDef(r.RollbackApplied)))
 	case t.Outcome(StageRollbackApply) == Passed:
 		changed = append(changed, fmt.Sprintf("Rollback applied (the previous image `%s`, task definition `%s`), but its verification failed: see the rollback report.", r.Rollback.Image, taskDef(r.RollbackApplied)))
 	case t.Outcome(StageRollbackApply) == Failed || t.Outcome(StageRollbackApply) == Cancelled:
-		changed = append(changed, "The rollback's apply stopped part-way: run `dagger call rollback --env="+r.Env.Name+" --image="+r.Rollback.Image+"` once the error is fixed.")
+		changed = append(changed, "The rollback's apply stopped part-way: each resource its output reports complete was changed; run "+again+" once the error is fixed.")
+	case t.Outcome(StageRollbackPlan) == Failed:
+		unchanged = append(unchanged, "The rollback was not applied (its plan failed): the service still runs "+orThe(r.stillRuns())+"; run "+again+" once the error is fixed.")
 	default:
-		unchanged = append(unchanged, "The rollback was not applied (its plan failed): the service still runs the image this deploy applied; run `dagger call rollback --env="+r.Env.Name+" --image="+r.Rollback.Image+"`.")
+		unchanged = append(unchanged, "Nothing was rolled back: the service still runs "+orThe(r.stillRuns())+".")
 	}
 	return changed, unchanged
+}
+
+// stillRuns is the image the service runs when a rollback did not apply.
+func (r *Result) stillRuns() string {
+	if !r.OnDemand && r.Image != "" && r.Timeline.Outcome(StageApply) == Passed {
+		return r.Image
+	}
+	return r.Previous.Image
+}
+
+func orThe(image string) string {
+	if image == "" {
+		return "the image it ran before"
+	}
+	return "`" + image + "`"
 }
 
 func previously(p Deployed) string {
@@ -105,6 +133,15 @@ var outcomeIcons = map[Outcome]string{Passed: "✅", Failed: "❌", Skipped: "�
 // Headline is the summary's first line, without Markdown.
 func (r *Result) Headline() string {
 	env := fmt.Sprintf("%s (%s)", r.Env.Name, r.Env.TerraformEnv)
+	if r.OnDemand {
+		switch {
+		case r.OK():
+			return "Rolled back " + env + " to " + r.Rollback.Image
+		case r.Timeline == nil:
+			return "Rollback of " + env + " refused"
+		}
+		return "Rollback of " + env + " failed at " + r.FailedStage()
+	}
 	switch {
 	case r.OK():
 		return "Deployed to " + env
@@ -141,12 +178,21 @@ func (r *Result) Markdown() string {
 	if applied != nil && applied.URL != "" {
 		url = applied.URL
 	}
-	for _, row := range [][2]string{
+	rows := [][2]string{
 		{"Image", code(r.Image)}, {"Revision", code(r.Revision)},
 		{"Task definition", code(taskDefOrEmpty(applied))}, {"URL", url},
 		{"Previous image", code(r.Previous.Image)}, {"Plan", planSummary(r.Plan)},
 		{"Account", code(r.Env.AccountID)}, {"Deployed by", code(r.Caller)},
-	} {
+	}
+	if r.OnDemand {
+		rows = [][2]string{
+			{"Image", code(r.Rollback.Image)}, {"Image from", r.RollbackFrom},
+			{"Task definition", code(taskDefOrEmpty(r.RollbackApplied))}, {"URL", url},
+			{"Rolled back from", code(r.Previous.Image)}, {"Plan", planSummary(r.RollbackPlan)},
+			{"Account", code(r.Env.AccountID)}, {"Rolled back by", code(r.Caller)},
+		}
+	}
+	for _, row := range rows {
 		if row[1] != "" {
 			fmt.Fprintf(&b, "| %s | %s |\n", row[0], cell(r.mask(row[1])))
 		}
@@ -199,7 +245,10 @@ func (r *Result) Markdown() string {
 	if r.Report != nil {
 		b.WriteString("\n" + demote(r.Report.Markdown(), 1))
 	}
-	if r.RollbackReport != nil {
+	switch {
+	case r.RollbackReport != nil && r.OnDemand:
+		b.WriteString("\n" + demote(r.RollbackReport.Markdown(), 1))
+	case r.RollbackReport != nil:
 		b.WriteString("\n### ↩️ Rollback to the previous image\n\n" + demote(r.RollbackReport.Markdown(), 2))
 	}
 	return b.String()
