@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash -o pipefail
 SHARED ?= ../shared
 EXAMPLE ?= examples/ledger-api
 
-.PHONY: test test-engine test-module test-bindings test-terraform test-example bindings bench
+.PHONY: test test-e2e test-engine test-module test-bindings test-terraform test-example bindings bench
 
 ## test: every check CI runs, in order of speed
 test: test-engine test-module test-bindings test-terraform test-example
@@ -13,9 +13,18 @@ test-engine:
 	go vet ./...
 	go test -count=1 ./...
 
-## test-module: the Dagger module builds and vets (it needs an engine to run)
+## test-module: the Dagger module builds and vets (it needs an engine to run);
+## the e2e harness passes its own tests against a fake CLI (the e2e tests
+## proper skip without the pinned Dagger CLI: `make test-e2e`)
 test-module:
 	cd ci && go build ./... && go vet ./... && go vet -tags e2e ./e2e/...
+	cd ci && go test -tags e2e -count=1 -run '^TestHarness' ./e2e/
+
+## test-e2e: the module's end-to-end tests through the pinned Dagger CLI
+## (v0.21.8 on PATH and a container runtime); CREDEX_CI_E2E_NODE_IMAGE
+## points the builds at a mirror of the Node image
+test-e2e:
+	cd ci && go test -tags e2e -count=1 -v -timeout 60m ./e2e/
 
 ## test-bindings: the committed Dagger bindings are what `dagger develop` makes
 test-bindings:
