@@ -479,6 +479,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiURL", err))
 				}
 			}
+			var api *dagger.Service
+			if inputArgs["api"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["api"]), &api)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg api", err))
+				}
+			}
 			var revision string
 			if inputArgs["revision"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["revision"]), &revision)
@@ -507,11 +514,46 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg checks", err))
 				}
 			}
+			var healthPath string
+			if inputArgs["healthPath"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthPath"]), &healthPath)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthPath", err))
+				}
+			}
+			var benchPaths string
+			if inputArgs["benchPaths"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["benchPaths"]), &benchPaths)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchPaths", err))
+				}
+			}
 			var benchDuration string
 			if inputArgs["benchDuration"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["benchDuration"]), &benchDuration)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchDuration", err))
+				}
+			}
+			var benchRate float64
+			if inputArgs["benchRate"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["benchRate"]), &benchRate)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchRate", err))
+				}
+			}
+			var rolloutTimeout string
+			if inputArgs["rolloutTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["rolloutTimeout"]), &rolloutTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg rolloutTimeout", err))
+				}
+			}
+			var healthAttempts int
+			if inputArgs["healthAttempts"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthAttempts"]), &healthAttempts)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthAttempts", err))
 				}
 			}
 			var stateBucket string
@@ -521,7 +563,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
 				}
 			}
-			return (*CredexCi).Verify(&parent, ctx, env, taskDefinition, apiUrl, revision, cluster, service, checks, benchDuration, stateBucket)
+			return (*CredexCi).Verify(&parent, ctx, env, taskDefinition, apiUrl, api, revision, cluster, service, checks, healthPath, benchPaths, benchDuration, benchRate, rolloutTimeout, healthAttempts, stateBucket)
 		case "":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)

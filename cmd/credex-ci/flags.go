@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -85,13 +84,8 @@ func (o *options) validate(sc subcommand, args []string) error {
 		return usageErr("%s", errNoTaskDefinition)
 	}
 	if o.apiURL != "" {
-		u, err := url.Parse(o.apiURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			shown := "(unparseable)"
-			if err == nil {
-				shown = u.Redacted() // never echo a password in the URL
-			}
-			return usageErr("--api-url %q is not an http(s) URL: pass e.g. --api-url=https://api.stage.example", shown)
+		if err := verify.CheckAPIURL(o.apiURL, false); err != nil {
+			return usageErr("%v", err)
 		}
 	}
 	if o.integrationDir != "" {

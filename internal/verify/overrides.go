@@ -3,8 +3,11 @@ package verify
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
+
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 )
 
 // Overrides are the verification settings a person may change for one run:
@@ -87,4 +90,28 @@ func SplitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// CheckAPIURL checks --api-url: an http(s) URL with a host, echoed without
+// its password. inDagger also refuses loopback: inside Dagger, 127.0.0.1
+// and localhost are the function's own container, so an API on the user's
+// machine is passed as a service, --api=tcp://localhost:PORT.
+func CheckAPIURL(raw string, inDagger bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		shown := "(unparseable)"
+		if err == nil {
+			shown = u.Redacted() // never echo a password in the URL
+		}
+		return fmt.Errorf("--api-url %q is not an http(s) URL: pass e.g. --api-url=https://api.stage.example", shown)
+	}
+	if inDagger && awsconf.IsLoopback(u.Hostname()) {
+		port := u.Port()
+		if port == "" {
+			port = "80"
+		}
+		return fmt.Errorf("--api-url=%s points at loopback, which inside Dagger is the function's own container, not your machine: "+
+			"pass the API as a service instead, --api=tcp://localhost:%s", u.Redacted(), port)
+	}
+	return nil
 }

@@ -49,3 +49,19 @@ func TestParseDurationNamesTheFlag(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestAnAPIOnYourMachineIsAServiceInDagger(t *testing.T) {
+	if err := CheckAPIURL("http://127.0.0.1:5055", false); err != nil {
+		t.Errorf("the CLI runs on your machine: %v", err)
+	}
+	err := CheckAPIURL("http://ci:hunter2pass@localhost:5055/", true)
+	if err == nil || !strings.Contains(err.Error(), "pass the API as a service instead, --api=tcp://localhost:5055") || strings.Contains(err.Error(), "hunter2pass") {
+		t.Errorf("err = %v", err)
+	}
+	if err := CheckAPIURL("https://api.stage.example", true); err != nil {
+		t.Error(err)
+	}
+	if err := CheckAPIURL("api.stage.example", true); err == nil || !strings.Contains(err.Error(), "is not an http(s) URL") {
+		t.Errorf("err = %v", err)
+	}
+}
