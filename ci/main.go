@@ -2,8 +2,18 @@
 // builds the image, runs the tests, plans and applies the Terraform stack and
 // verifies the deployment, identically on a laptop, in Codespaces and in CI.
 //
-// The pipeline's whole shape, one function per step:
+// The main command is deploy; the other functions are its steps, each
+// runnable alone:
 //
+//	deploy            the whole graph, one call per environment:            deploy.go
+//	                    preflight ─┬─ test ─────┐
+//	                               ├─ build ────┼─ publish ─┐
+//	                               ├─ registry ─┘           ├─ plan ─ apply ─ verify ─(fails)─ rollback
+//	                               └─ terraform init ───────┘
+//	                  a failing stage cancels the rest; prod needs --confirm=prod;
+//	                  returns the summary (timings, critical path, what changed)
+//	rollback          the previous image (or --image) through plan and apply,  rollback.go
+//	                  then its rollout verified
 //	build             the production image (Dockerfile target, linux/amd64)  build.go
 //	test              the app's unit tests in the Dockerfile's test stage    build.go
 //	lint              source checks and npm run lint (a +check)              build.go
@@ -18,7 +28,8 @@
 //	verify            preflight, rollout, then status, health, integration   verify.go
 //	                  tests and benchmark concurrently
 //
-// A first deploy runs registry, build, publish, plan, apply, verify.
+// A first deploy is `deploy --env=stage` after the account's bootstrap
+// (terraform/bootstrap): registry creates the repository on the way.
 //
 // Logic lives in the plain Go packages of the root module (internal/...),
 // which are unit-tested; the functions here only wire containers together.

@@ -95,6 +95,8 @@ type Plan struct {
 	Changes int
 	// Summary is one line, e.g. "0 to add, 1 to change, 0 to destroy".
 	Summary string
+	// Markdown lists the changed resources (tfplan.Summary.Markdown).
+	Markdown string
 }
 
 // Applied is what the service runs after an apply (the stack's outputs).

@@ -237,6 +237,14 @@ func (r *Result) Markdown() string {
 		}
 	}
 
+	for _, p := range []struct {
+		title string
+		plan  *Plan
+	}{{"Plan", r.Plan}, {"Rollback plan", r.RollbackPlan}} {
+		if p.plan != nil && p.plan.Changes > 0 && p.plan.Markdown != "" {
+			fmt.Fprintf(&b, "\n### %s\n\n%s", p.title, strings.TrimRight(r.mask(p.plan.Markdown), "\n")+"\n")
+		}
+	}
 	for _, s := range r.Timeline.Stages {
 		if s.Outcome == Failed && s.Name != StageVerify && s.Name != StageRollbackVerify {
 			fmt.Fprintf(&b, "\n### ❌ %s failed\n\n```text\n%s\n```\n", s.Name, strings.ReplaceAll(r.mask(s.Err.Error()), "```", "'''"))
