@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
@@ -90,7 +91,9 @@ func (m *CredexCi) Verify(
 	}
 	target := report.Target{Cluster: cluster, Service: service, TaskDefinition: taskDefinition, URL: apiURL, Revision: revision}
 	var outputs *tfoutputs.Outputs
-	if taskDefinition == "" || (apiURL == "" && api == nil) {
+	needsTaskDefinition := taskDefinition == "" && slices.Contains(v.checks, verify.CheckRollout)
+	needsURL := apiURL == "" && api == nil && verify.NeedsURL(v.checks)
+	if needsTaskDefinition || needsURL {
 		out, err := m.terraformOutputs(ctx, env, stateBucket)
 		if err != nil {
 			return "", fmt.Errorf("%w (or pass --task-definition and --api-url or --api)", err)

@@ -84,9 +84,7 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 	if sc.needs.taskDefinition && cfg.Target.TaskDefinition == "" && slices.Contains(checks, verify.CheckRollout) {
 		return verify.Config{}, usageErr("%s", errNoTaskDefinition)
 	}
-	needsURL := sc.needs.url && slices.ContainsFunc(checks, func(c string) bool {
-		return c == verify.CheckHealth || c == verify.CheckBench || c == verify.CheckIntegration
-	})
+	needsURL := sc.needs.url && verify.NeedsURL(checks)
 	if needsURL && cfg.Target.URL == "" {
 		return verify.Config{}, usageErr("--api-url is required for the %s check(s): pass the API's base URL (or --terraform-outputs with an api_url output)", strings.Join(checks, ", "))
 	}

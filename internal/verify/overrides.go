@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,4 +115,12 @@ func CheckAPIURL(raw string, inDagger bool) error {
 			"pass the API as a service instead, --api=tcp://localhost:%s", u.Redacted(), port)
 	}
 	return nil
+}
+
+// NeedsURL reports whether any of checks requests the API (health,
+// integration, bench), and so needs its URL.
+func NeedsURL(checks []string) bool {
+	return slices.ContainsFunc(checks, func(c string) bool {
+		return c == CheckHealth || c == CheckIntegration || c == CheckBench
+	})
 }

@@ -103,10 +103,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (s steps) Preflight(ctx context.Context) (string, error) { return "simulated", sleep(ctx, s.t.Preflight) }
-func (s steps) UnitTests(ctx context.Context) error            { return sleep(ctx, s.t.UnitTests) }
-func (s steps) Build(ctx context.Context) error                { return sleep(ctx, s.t.Build) }
-func (s steps) Registry(ctx context.Context) (string, error)   { return "simulated", sleep(ctx, s.t.Registry) }
+func (s steps) Preflight(ctx context.Context) (string, error) {
+	return "simulated", sleep(ctx, s.t.Preflight)
+}
+func (s steps) UnitTests(ctx context.Context) error { return sleep(ctx, s.t.UnitTests) }
+func (s steps) Build(ctx context.Context) error     { return sleep(ctx, s.t.Build) }
+func (s steps) Registry(ctx context.Context) (string, error) {
+	return "simulated", sleep(ctx, s.t.Registry)
+}
 func (s steps) Init(ctx context.Context) (deploy.Deployed, error) {
 	return deploy.Deployed{}, sleep(ctx, s.t.Init)
 }
