@@ -184,7 +184,7 @@ func TestAHealthyDeployRunsTheWholeGraph(t *testing.T) {
 		"★ critical path",
 		"Critical path: preflight → build → publish → plan → apply → verify",
 		"one stage after another it would take",
-		"- Image pushed to ECR: `" + newImage + "`",
+		"- Image published to ECR: `" + newImage + "`, tagged `" + revision + "` and `",
 		"- Terraform applied (0 to add, 2 to change, 0 to destroy): the service runs task definition `credex-core-staging:7`",
 		"### ✅ Verification passed: stage",
 		"| health | ✅ pass |",
@@ -302,7 +302,7 @@ func TestAFailedVerificationRollsBackWhenAsked(t *testing.T) {
 	md := res.Markdown()
 	for _, want := range []string{
 		"## ❌ Deploy to prod (production) failed at verify and was rolled back",
-		"- Image pushed to ECR: `" + newImage + "`",
+		"- Image published to ECR: `" + newImage + "`, tagged `" + revision + "` and `",
 		"- Terraform applied (0 to add, 2 to change, 0 to destroy): the service runs task definition `credex-core-staging:7`",
 		"- Rolled back: Terraform applied the previous image `" + oldImage + "` (task definition `credex-core-staging:8`) and its rollout completed; state and AWS agree.",
 		"### ❌ Verification failed: stage",

@@ -45,7 +45,7 @@ func (r *Result) Changes() (changed, unchanged []string) {
 	}
 	switch t.Outcome(StagePublish) {
 	case Passed:
-		changed = append(changed, fmt.Sprintf("Image pushed to ECR: `%s` (tags `%s` and `%s`; publishing a revision again is a no-op).", r.Image, r.Revision, r.Env.Name))
+		changed = append(changed, fmt.Sprintf("Image published to ECR: `%s`, tagged `%s` and `%s` (a revision already there is not pushed again).", r.Image, r.Revision, r.Env.TerraformEnv))
 	case Failed, Cancelled:
 		unchanged = append(unchanged, "No image was published for this revision (publish did not complete; layers it uploaded are untagged and referenced by nothing).")
 	default:
