@@ -282,15 +282,7 @@ func (d *deployment) stages() []Stage {
 			return nil
 		}},
 		{Name: StageApply, Needs: []string{StagePlan}, Run: func(ctx context.Context) error {
-			if r.Plan.Changes == 0 {
-				return Skip("the plan has no changes: AWS already runs %s", r.Image)
-			}
-			a, err := d.stack.Apply(ctx, *r.Plan)
-			if err != nil {
-				return err
-			}
-			r.Applied = &a
-			return nil
+			return d.apply(ctx, r.Plan, &r.Applied)
 		}},
 		{Name: StageVerify, Needs: []string{StageApply}, Run: func(ctx context.Context) (err error) {
 			r.Report, err = d.stack.Verify(ctx, d.target(r.Applied, d.o.Revision), d.o.Checks)
@@ -314,15 +306,7 @@ func (d *deployment) rollbackStages() []Stage {
 			return nil
 		}},
 		{Name: StageRollbackApply, Needs: []string{StageRollbackPlan}, Run: func(ctx context.Context) error {
-			if r.RollbackPlan.Changes == 0 {
-				return Skip("the plan has no changes: the stack already deploys %s", r.Rollback.Image)
-			}
-			a, err := d.stack.Apply(ctx, *r.RollbackPlan)
-			if err != nil {
-				return err
-			}
-			r.RollbackApplied = &a
-			return nil
+			return d.apply(ctx, r.RollbackPlan, &r.RollbackApplied)
 		}},
 		{Name: StageRollbackVerify, Needs: []string{StageRollbackApply}, Run: func(ctx context.Context) (err error) {
 			// The previous image's git SHA is not known here: no revision check.
@@ -330,6 +314,20 @@ func (d *deployment) rollbackStages() []Stage {
 			return verdict(r.RollbackReport, err)
 		}},
 	}
+}
+
+// apply applies a plan, or skips an empty one, and records what the
+// service runs.
+func (d *deployment) apply(ctx context.Context, p *Plan, applied **Applied) error {
+	if p.Changes == 0 {
+		return Skip("the plan has no changes: the stack already deploys %s", p.Image)
+	}
+	a, err := d.stack.Apply(ctx, *p)
+	if err != nil {
+		return err
+	}
+	*applied = &a
+	return nil
 }
 
 // target is what to verify: the applied stack, or (nothing applied) what

@@ -363,7 +363,7 @@ func TestAnIdenticalRerunAppliesNothingAndVerifiesWhatRuns(t *testing.T) {
 	}
 	md := res.Markdown()
 	for _, want := range []string{
-		"| apply | plan | ↷ skipped: the plan has no changes: AWS already runs " + newImage,
+		"| apply | plan | ↷ skipped: the plan has no changes: the stack already deploys " + newImage,
 		"| Task definition | `credex-core-staging:6` |",
 		"| Plan | no changes |",
 		"- Terraform: nothing to apply; the plan had no changes",

@@ -194,7 +194,7 @@ func (r *Result) Markdown() string {
 	}
 	for _, row := range rows {
 		if row[1] != "" {
-			fmt.Fprintf(&b, "| %s | %s |\n", row[0], cell(r.mask(row[1])))
+			fmt.Fprintf(&b, "| %s | %s |\n", row[0], report.Cell(r.mask(row[1])))
 		}
 	}
 	path, critical := r.Timeline.CriticalPath()
@@ -217,8 +217,12 @@ func (r *Result) Markdown() string {
 		case s.Outcome == NotRun && s.Err != nil:
 			detail = ": " + s.Err.Error()
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s %s%s | %s | %s | %s |\n", s.Name, orDash(strings.Join(s.Needs, ", ")),
-			outcomeIcons[s.Outcome], s.Outcome, cell(r.mask(detail)), started, took, mark)
+		needs := strings.Join(s.Needs, ", ")
+		if needs == "" {
+			needs = "–"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s %s%s | %s | %s | %s |\n", s.Name, needs,
+			outcomeIcons[s.Outcome], s.Outcome, report.Cell(r.mask(detail)), started, took, mark)
 	}
 	fmt.Fprintf(&b, "\nCritical path: %s (%s).\n", strings.Join(path, " → "), round(critical))
 
@@ -310,27 +314,14 @@ func code(s string) string {
 	return "`" + s + "`"
 }
 
-func cell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", "<br>")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
-}
-
-// round prints a duration a person reads: ms below a second, then tenths.
+// round prints a duration a person reads: ms below a second, tenths of a
+// second below a minute, then seconds.
 func round(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0s"
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
+	unit := time.Second
+	if d < time.Second {
+		unit = time.Millisecond
+	} else if d < time.Minute {
+		unit = 100 * time.Millisecond
 	}
-	return d.Round(time.Second).String()
+	return max(d, 0).Round(unit).String()
 }
