@@ -18,8 +18,8 @@ import (
 // holds (registry.go), in ECR's awsJson1_1 protocol. Repositories
 // themselves stay kumo's.
 
-// ecrTargetPrefix is the X-Amz-Target prefix of ECR requests.
-const ecrTargetPrefix = "AmazonEC2ContainerRegistry_V20150921."
+// ecrTarget is the X-Amz-Target prefix of ECR requests.
+const ecrTarget = "AmazonEC2ContainerRegistry_V20150921."
 
 // ecrImageOps are the ECR operations the bed answers itself.
 var ecrImageOps = map[string]func(b *Bed, ctx context.Context, body []byte) (any, *ecrError){
@@ -43,7 +43,7 @@ func (b *Bed) ecrErr(code, format string, args ...any) *ecrError {
 
 // serveECR answers an ECR image operation; false leaves the request to kumo.
 func (b *Bed) serveECR(w http.ResponseWriter, r *http.Request) bool {
-	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecrTargetPrefix)
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecrTarget)
 	if !ok {
 		return false
 	}
@@ -114,7 +114,7 @@ func (b *Bed) ecrGetAuthorizationToken(ctx context.Context, body []byte) (any, *
 	}}}, nil
 }
 
-type ecrImageID struct {
+type ecrImageRef struct {
 	ImageDigest string `json:"imageDigest,omitempty"`
 	ImageTag    string `json:"imageTag,omitempty"`
 }
@@ -122,7 +122,7 @@ type ecrImageID struct {
 type ecrImageRequest struct {
 	RegistryID             string       `json:"registryId"`
 	RepositoryName         string       `json:"repositoryName"`
-	ImageIDs               []ecrImageID `json:"imageIds"`
+	ImageIDs               []ecrImageRef `json:"imageIds"`
 	AcceptedMediaTypes     []string     `json:"acceptedMediaTypes"`
 	ImageManifest          string       `json:"imageManifest"`
 	ImageManifestMediaType string       `json:"imageManifestMediaType"`
@@ -136,7 +136,7 @@ type ecrImageRequest struct {
 }
 
 type ecrFailure struct {
-	ImageID       ecrImageID `json:"imageId"`
+	ImageID       ecrImageRef `json:"imageId"`
 	FailureCode   string     `json:"failureCode"`
 	FailureReason string     `json:"failureReason"`
 }
@@ -166,7 +166,7 @@ func (b *Bed) repoRequest(ctx context.Context, body []byte) (ecrImageRequest, st
 }
 
 // resolve finds an image by tag and/or digest in rr (which may be nil).
-func resolve(rr *registryRepo, id ecrImageID) (*registryImage, string) {
+func resolve(rr *registryRepo, id ecrImageRef) (*registryImage, string) {
 	if rr == nil {
 		return nil, "ImageNotFound"
 	}
@@ -222,7 +222,7 @@ func (b *Bed) ecrBatchGetImage(ctx context.Context, body []byte) (any, *ecrError
 		}
 		images = append(images, map[string]any{
 			"registryId": AccountID, "repositoryName": in.RepositoryName,
-			"imageId":       ecrImageID{ImageDigest: img.digest, ImageTag: id.ImageTag},
+			"imageId":       ecrImageRef{ImageDigest: img.digest, ImageTag: id.ImageTag},
 			"imageManifest": string(img.manifest), "imageManifestMediaType": img.mediaType,
 		})
 	}
@@ -336,17 +336,17 @@ func (b *Bed) ecrListImages(ctx context.Context, body []byte) (any, *ecrError) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	rr := reg.repos[in.RepositoryName]
-	ids := []ecrImageID{}
+	ids := []ecrImageRef{}
 	for _, img := range sortedImages(rr) {
 		tags := rr.tagsOf(img.digest)
 		if !tagStatusMatches(in.Filter.TagStatus, tags) {
 			continue
 		}
 		if len(tags) == 0 {
-			ids = append(ids, ecrImageID{ImageDigest: img.digest})
+			ids = append(ids, ecrImageRef{ImageDigest: img.digest})
 		}
 		for _, t := range tags {
-			ids = append(ids, ecrImageID{ImageDigest: img.digest, ImageTag: t})
+			ids = append(ids, ecrImageRef{ImageDigest: img.digest, ImageTag: t})
 		}
 	}
 	ids, next := page(ids, in.MaxResults, in.NextToken, 1000)
@@ -396,7 +396,7 @@ func (b *Bed) ecrPutImage(ctx context.Context, body []byte) (any, *ecrError) {
 	}
 	return map[string]any{"image": map[string]any{
 		"registryId": AccountID, "repositoryName": in.RepositoryName,
-		"imageId":       ecrImageID{ImageDigest: img.digest, ImageTag: in.ImageTag},
+		"imageId":       ecrImageRef{ImageDigest: img.digest, ImageTag: in.ImageTag},
 		"imageManifest": string(img.manifest), "imageManifestMediaType": img.mediaType,
 	}}, nil
 }
@@ -413,7 +413,7 @@ func (b *Bed) ecrBatchDeleteImage(ctx context.Context, body []byte) (any, *ecrEr
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	rr := reg.repos[in.RepositoryName]
-	deleted, failures := []ecrImageID{}, []ecrFailure{}
+	deleted, failures := []ecrImageRef{}, []ecrFailure{}
 	for _, id := range in.ImageIDs {
 		img, code := resolve(rr, id)
 		if img == nil {
@@ -429,13 +429,13 @@ func (b *Bed) ecrBatchDeleteImage(ctx context.Context, body []byte) (any, *ecrEr
 		for _, t := range untag {
 			delete(rr.tags, t)
 			reg.deleteLocked(ctx, in.RepositoryName, t)
-			deleted = append(deleted, ecrImageID{ImageDigest: img.digest, ImageTag: t})
+			deleted = append(deleted, ecrImageRef{ImageDigest: img.digest, ImageTag: t})
 		}
 		if len(rr.tagsOf(img.digest)) == 0 {
 			delete(rr.images, img.digest)
 			reg.deleteLocked(ctx, in.RepositoryName, img.digest)
 			if len(untag) == 0 {
-				deleted = append(deleted, ecrImageID{ImageDigest: img.digest})
+				deleted = append(deleted, ecrImageRef{ImageDigest: img.digest})
 			}
 		}
 	}

@@ -54,3 +54,17 @@ func PullDigest(ctx context.Context, ref, user, password string) (string, error)
 	}
 	return desc.Digest.String(), nil
 }
+
+// PullConfig is the image config (platform, labels) a client pulling ref
+// gets.
+func PullConfig(ctx context.Context, ref, user, password string) (*v1.ConfigFile, error) {
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return nil, fmt.Errorf("test bed: pull address %q: %w", ref, err)
+	}
+	img, err := remote.Image(r, remote.WithContext(ctx), remote.WithAuth(&authn.Basic{Username: user, Password: password}))
+	if err != nil {
+		return nil, err
+	}
+	return img.ConfigFile()
+}
