@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
 	"github.com/great-sun-group/credex-ci/internal/testbed"
 )
 
@@ -104,5 +107,111 @@ func TestTheIntegrationSuiteReachesAnAPIServiceOnYourMachine(t *testing.T) {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("the report lacks %q\n%s", want, r)
 		}
+	}
+}
+
+// stageDeploy is the AWS test bed with its state bucket and an app on the
+// host, and the constructor flags that point the module at the bed, its
+// registry (standing in for ECR's) and its Terraform stack
+// (internal/testbed/stack, which honours the outputs contract).
+func stageDeploy(t *testing.T, appRevision string) (*awsTestbed, []string, string) {
+	t.Helper()
+	bed := startTestbed(t)
+	if err := bed.CreateStateBucket(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, appPort := hostApp(t, appRevision)
+	flags := append(append([]string{}, bed.Flags...), example, "--terraform=internal/testbed/stack", "--registry="+bed.Registry().Service())
+	return bed, flags, "--api=tcp://localhost:" + appPort
+}
+
+// runningImage is the image of the task definition the bed's staging
+// service runs.
+func runningImage(t *testing.T, bed *awsTestbed) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	svc, err := bed.ECS().DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("credex-cluster-staging"), Services: []string{"credex-core-service-staging"}})
+	if err != nil || len(svc.Services) != 1 {
+		t.Fatalf("DescribeServices: %+v, %v", svc, err)
+	}
+	td, err := bed.ECS().DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: svc.Services[0].TaskDefinition})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image)
+}
+
+// publishedImage is the image line of a deploy summary.
+func publishedImage(t *testing.T, r run) string {
+	t.Helper()
+	for _, line := range strings.Split(r.Stdout+r.Stderr, "\n") {
+		if rest, ok := strings.CutPrefix(line, "| Image | `"); ok {
+			return strings.TrimSuffix(rest, "` |")
+		}
+	}
+	t.Fatalf("no image in the summary\n%s", r)
+	return ""
+}
+
+// `deploy --env=stage` against the test bed through a real engine: the
+// registry stack creates the repository, the image is tested, built and
+// published to the bed's registry, the stack is planned and applied with
+// its digest, and the rollout, status and health are verified. The same
+// deploy again changes nothing. A deploy whose health check fails (the app
+// still reports the old revision) is rolled back through the stack, and
+// drift is clean afterwards.
+func TestDeployToTheTestBed(t *testing.T) {
+	bed, flags, api := stageDeploy(t, revision)
+	deploy := func(rev string, extra ...string) run {
+		args := append(append([]string{}, flags...), "deploy", "--env=stage", "--revision="+rev, api,
+			"--checks=rollout,status,health", "--rollout-timeout=5m", "--health-attempts=3")
+		return callWith(t, opts{Env: bed.Env}, append(args, extra...)...)
+	}
+
+	first := deploy(revision)
+	if first.ExitCode != 0 {
+		t.Fatalf("deploy:\n%s", first)
+	}
+	image := publishedImage(t, first)
+	for _, want := range []string{"## ✅ Deployed to stage (staging)", "- Image published to ECR: `" + image + "`", "- Terraform applied (", "| rollout | ✅ pass |", "| health | ✅ pass |", "★ critical path"} {
+		if !strings.Contains(first.Stdout, want) {
+			t.Errorf("the summary lacks %q\n%s", want, first)
+		}
+	}
+	if got := runningImage(t, bed); got != image {
+		t.Fatalf("the service runs %s, want the published %s", got, image)
+	}
+	pushes := bed.Registry().Pushes("credex-core-staging")
+
+	again := deploy(revision)
+	if again.ExitCode != 0 || !strings.Contains(again.Stdout, "| apply | plan | ↷ skipped: the plan has no changes") {
+		t.Fatalf("an identical deploy should apply nothing\n%s", again)
+	}
+	if bed.Registry().Pushes("credex-core-staging") != pushes || runningImage(t, bed) != image {
+		t.Errorf("the identical deploy pushed or changed the service")
+	}
+
+	// A new revision whose health check fails: the app still reports the
+	// first revision. Rolled back through Terraform.
+	const second = "89abcdef0123456789abcdef0123456789abcdef"
+	failed := deploy(second, "--rollback-on-failure=true")
+	if failed.ExitCode == 0 || !strings.Contains(failed.Output(), "failed at verify and was rolled back") {
+		t.Fatalf("want the deploy to fail at verify and roll back\n%s", failed)
+	}
+	if got := runningImage(t, bed); got != image {
+		t.Errorf("after the rollback the service runs %s, want %s", got, image)
+	}
+	drift := callWith(t, opts{Env: bed.Env}, append(append([]string{}, flags...), "drift", "--env=stage")...)
+	if drift.ExitCode != 0 {
+		t.Errorf("drift after the rollback: state and AWS should agree\n%s", drift)
+	}
+}
+
+// Production is refused without its confirmation, before anything runs.
+func TestDeployToProductionNeedsItsConfirmation(t *testing.T) {
+	r := call(t, example, "deploy", "--env=prod", "--revision="+revision)
+	if r.ExitCode == 0 || !strings.Contains(r.Output(), "needs an explicit confirmation: pass --confirm=prod") {
+		t.Fatalf("want prod refused with the fix\n%s", r)
 	}
 }
