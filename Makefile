@@ -2,11 +2,17 @@
 SHELL := /usr/bin/env bash -o pipefail
 SHARED ?= ../shared
 EXAMPLE ?= examples/ledger-api
+FIXTURE ?= internal/source/testdata/credex-core
+# The configuration the fixture's suites read at import (test values only).
+FIXTURE_ENV = NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://ledger:7687 NEO_4J_LEDGER_SPACE_USER=neo4j \
+  NEO_4J_LEDGER_SPACE_PASS=ledger-test-pass NEO_4J_SEARCH_SPACE_BOLT_URL=bolt://search:7687 \
+  NEO_4J_SEARCH_SPACE_USER=neo4j NEO_4J_SEARCH_SPACE_PASS=search-test-pass \
+  OPEN_EXCHANGE_RATES_API=oxr-test-key JWT_SECRET=jwt-test-secret
 
-.PHONY: test test-e2e test-engine test-module test-bindings test-terraform test-example bindings bench
+.PHONY: test test-e2e test-engine test-module test-bindings test-terraform test-example test-fixture bindings bench
 
 ## test: every check CI runs, in order of speed
-test: test-engine test-module test-bindings test-terraform test-example
+test: test-engine test-module test-bindings test-terraform test-example test-fixture
 
 ## test-engine: vet and unit/end-to-end tests of the plain-Go deploy engine
 test-engine:
@@ -40,6 +46,13 @@ test-terraform:
 test-example:
 	cd $(EXAMPLE) && npm ci --no-audit --no-fund && npm run build && npm test
 	.ci/example-integration $(EXAMPLE)
+
+## test-fixture: the credex-core-shaped fixture's unit suite fails without its
+## configuration and passes with it (what the e2e tests expect of `test`)
+test-fixture:
+	cd $(FIXTURE) && npm ci --no-audit --no-fund && npm run build
+	cd $(FIXTURE) && if npm run test:unit >/dev/null 2>&1; then echo "test-fixture: the unit suite passed without its configuration" >&2; exit 1; fi
+	cd $(FIXTURE) && env $(FIXTURE_ENV) npm run test:unit
 
 ## bindings: regenerate the Dagger bindings after changing a function of ci/
 bindings:

@@ -367,6 +367,27 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg rollbackOnFailure", err))
 				}
 			}
+			var testScript string
+			if inputArgs["testScript"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testScript"]), &testScript)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testScript", err))
+				}
+			}
+			var testEnv []string
+			if inputArgs["testEnv"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testEnv"]), &testEnv)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testEnv", err))
+				}
+			}
+			var testSecrets *dagger.Secret
+			if inputArgs["testSecrets"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testSecrets"]), &testSecrets)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testSecrets", err))
+				}
+			}
 			var checks string
 			if inputArgs["checks"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["checks"]), &checks)
@@ -437,7 +458,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
 				}
 			}
-			return (*CredexCi).Deploy(&parent, ctx, env, revision, confirm, rollbackOnFailure, checks, apiUrl, api, healthPath, benchPaths, benchDuration, benchRate, rolloutTimeout, healthAttempts, stateBucket)
+			return (*CredexCi).Deploy(&parent, ctx, env, revision, confirm, rollbackOnFailure, testScript, testEnv, testSecrets, checks, apiUrl, api, healthPath, benchPaths, benchDuration, benchRate, rolloutTimeout, healthAttempts, stateBucket)
 		case "Drift":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -633,7 +654,28 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			return (*CredexCi).Test(&parent, ctx)
+			var script string
+			if inputArgs["script"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["script"]), &script)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg script", err))
+				}
+			}
+			var testEnv []string
+			if inputArgs["testEnv"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testEnv"]), &testEnv)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testEnv", err))
+				}
+			}
+			var testSecrets *dagger.Secret
+			if inputArgs["testSecrets"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testSecrets"]), &testSecrets)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testSecrets", err))
+				}
+			}
+			return (*CredexCi).Test(&parent, ctx, script, testEnv, testSecrets)
 		case "Verify":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)

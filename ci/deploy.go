@@ -51,6 +51,17 @@ func (m *CredexCi) Deploy(
 	// after the apply: true or false; default true for prod, false for stage.
 	// +optional
 	rollbackOnFailure string,
+	// The npm script that runs the unit tests (as test --script).
+	// +default="test"
+	testScript string,
+	// A plain environment variable for the unit tests, NAME=value (as test
+	// --test-env); repeat the flag for each.
+	// +optional
+	testEnv []string,
+	// The unit tests' secrets, as a dotenv file read as a Dagger secret (as
+	// test --test-secrets), e.g. file://./test.env.
+	// +optional
+	testSecrets *dagger.Secret,
 	// Checks to run, comma-separated (rollout,status,health,integration,bench); default all.
 	// +optional
 	checks string,
@@ -103,7 +114,7 @@ func (m *CredexCi) Deploy(
 	res := deploy.Run(ctx, deploy.Options{
 		Env: e, Revision: revision, Confirm: confirm, RollbackOnFailure: rollback,
 		Checks: s.v.checks, Progress: os.Stderr, Redact: s.redact,
-	}, &deploySteps{stackSteps: s, revision: revision})
+	}, &deploySteps{stackSteps: s, revision: revision, tests: testOptions{Script: testScript, Env: testEnv, Secrets: testSecrets}})
 	return summary(res)
 }
 
@@ -246,20 +257,23 @@ func (s *stackSteps) Previous(ctx context.Context, current deploy.Deployed) (str
 type deploySteps struct {
 	*stackSteps
 	revision string
+	tests    testOptions
 	image    *dagger.Container // built
 }
 
-// Preflight implements deploy.Steps: the source is checked too.
+// Preflight implements deploy.Steps: the source and its Dockerfile are
+// checked too, against the environment's container port (a Dockerfile
+// that would not run in the environment stops the deploy here).
 func (s *deploySteps) Preflight(ctx context.Context) (string, error) {
-	if _, _, err := s.m.checked(ctx, source.TargetProduction); err != nil {
+	if err := s.m.dockerfileGate(ctx, s.e); err != nil {
 		return "", err
 	}
 	return s.stackSteps.Preflight(ctx)
 }
 
-// UnitTests implements deploy.Steps.
+// UnitTests implements deploy.Steps: test's own run, with its settings.
 func (s *deploySteps) UnitTests(ctx context.Context) error {
-	_, err := s.m.Test(ctx)
+	_, err := s.m.unitTests(ctx, s.tests)
 	return err
 }
 

@@ -15,8 +15,9 @@
 //	rollback          the previous image (or --image) through plan and apply,  rollback.go
 //	                  then its rollout verified
 //	build             the production image (Dockerfile target, linux/amd64)  build.go
-//	test              the app's unit tests in the Dockerfile's test stage    build.go
-//	lint              source checks and npm run lint (a +check)              build.go
+//	test              the app's tests (--script, --test-env, --test-secrets) test.go
+//	                  in the Dockerfile's test stage
+//	lint              source and Dockerfile checks, npm run lint (a +check)  build.go
 //	registry          the environment's ECR repository, before the first push terraform.go
 //	publish           push the image to ECR, tagged <git sha> and <env>;     publish.go
 //	                  returns <repository>@sha256:<digest> (a no-op when the
@@ -76,7 +77,9 @@ func New(
 	// Application source. Defaults to the repository root; pass
 	// --source=examples/ledger-api to build the example service.
 	// +defaultPath="/"
-	// +ignore=[".git", "**/node_modules", "**/dist", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
+	// Local build output (dist/, credex-core's build/ at the root) never
+	// reaches the build context: the Dockerfile compiles the service.
+	// +ignore=[".git", "**/node_modules", "**/dist", "build", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
 	source *dagger.Directory,
 	// The Terraform stack of this repository.
 	// +defaultPath="/terraform"

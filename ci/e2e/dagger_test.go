@@ -449,9 +449,15 @@ func startTestbed(t *testing.T) *awsTestbed {
 // (break a test, drop a file) and pass as --source=<dir>.
 func copyExample(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join(repoRoot(t), "examples", "ledger-api")
-	dst := filepath.Join(t.TempDir(), "ledger-api")
-	skip := map[string]bool{"node_modules": true, "dist": true, "dist-test": true, "coverage": true}
+	return copySource(t, filepath.Join(repoRoot(t), "examples", "ledger-api"))
+}
+
+// copySource copies a service's source directory into a temporary
+// directory, as copyExample does.
+func copySource(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	skip := map[string]bool{"node_modules": true, "dist": true, "build": true, "dist-test": true, "coverage": true}
 	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -120,16 +120,16 @@ type ecrImageRef struct {
 }
 
 type ecrImageRequest struct {
-	RegistryID             string       `json:"registryId"`
-	RepositoryName         string       `json:"repositoryName"`
+	RegistryID             string        `json:"registryId"`
+	RepositoryName         string        `json:"repositoryName"`
 	ImageIDs               []ecrImageRef `json:"imageIds"`
-	AcceptedMediaTypes     []string     `json:"acceptedMediaTypes"`
-	ImageManifest          string       `json:"imageManifest"`
-	ImageManifestMediaType string       `json:"imageManifestMediaType"`
-	ImageTag               string       `json:"imageTag"`
-	ImageDigest            string       `json:"imageDigest"`
-	MaxResults             int          `json:"maxResults"`
-	NextToken              string       `json:"nextToken"`
+	AcceptedMediaTypes     []string      `json:"acceptedMediaTypes"`
+	ImageManifest          string        `json:"imageManifest"`
+	ImageManifestMediaType string        `json:"imageManifestMediaType"`
+	ImageTag               string        `json:"imageTag"`
+	ImageDigest            string        `json:"imageDigest"`
+	MaxResults             int           `json:"maxResults"`
+	NextToken              string        `json:"nextToken"`
 	Filter                 struct {
 		TagStatus string `json:"tagStatus"`
 	} `json:"filter"`
@@ -137,8 +137,8 @@ type ecrImageRequest struct {
 
 type ecrFailure struct {
 	ImageID       ecrImageRef `json:"imageId"`
-	FailureCode   string     `json:"failureCode"`
-	FailureReason string     `json:"failureReason"`
+	FailureCode   string      `json:"failureCode"`
+	FailureReason string      `json:"failureReason"`
 }
 
 // repoRequest decodes a request and finds its repository: kumo's, with

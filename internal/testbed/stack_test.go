@@ -2,6 +2,7 @@ package testbed_test
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -11,8 +12,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/testbed"
@@ -161,6 +167,25 @@ func TestStackAppliesAgainstTheBed(t *testing.T) {
 	env, err := envs.Load(os.DirFS(dir), "stage")
 	if err != nil || env.AccountID != testbed.AccountID {
 		t.Fatalf("the stack's staging.tfvars: %+v, %v", env, err)
+	}
+	// kumo keeps ECR and S3 process-wide: start from a fresh account, with
+	// no repository or state left by another test of this process.
+	if _, err := ecr.NewFromConfig(bed.Config()).DeleteRepository(t.Context(), &ecr.DeleteRepositoryInput{RepositoryName: aws.String(env.RepositoryName()), Force: true}); err != nil {
+		var missing *ecrtypes.RepositoryNotFoundException
+		if !errors.As(err, &missing) {
+			t.Fatal(err)
+		}
+	}
+	_, err = bed.Logs().DeleteLogGroup(t.Context(), &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(env.LogGroupName())})
+	var noGroup *logtypes.ResourceNotFoundException
+	if err != nil && !errors.As(err, &noGroup) {
+		t.Fatal(err)
+	}
+	state := s3.NewFromConfig(bed.Config(), func(o *s3.Options) { o.UsePathStyle = true })
+	for _, key := range []string{env.StateKey, env.RegistryStateKey} {
+		if _, err := state.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(testbed.StateBucket), Key: aws.String(key)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// The registry stack, as `registry --env=stage` runs it.
