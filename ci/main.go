@@ -5,15 +5,15 @@
 // The main command is deploy; the other functions are its steps, each
 // runnable alone:
 //
-//	deploy            the whole graph, one call per environment:            deploy.go
-//	                    preflight ─┬─ test ─────┐
-//	                               ├─ build ────┼─ publish ─┐
-//	                               ├─ registry ─┘           ├─ plan ─ apply ─ verify ─(fails)─ rollback
-//	                               └─ terraform init ───────┘
-//	                  a failing stage cancels the rest; prod needs --confirm=prod;
-//	                  returns the summary (timings, critical path, what changed)
-//	rollback          the previous image (or --image) through plan and apply,  rollback.go
-//	                  then its rollout verified
+//	deploy            the whole graph, one call per environment          deploy.go
+//	                  (internal/deploy): a failing stage cancels the rest;
+//	                  prod needs --confirm=prod; returns the summary
+//	                    preflight ─┬─ test ───────────┐
+//	                               ├─ build ──────────┼─ publish ─┐
+//	                               ├─ registry ───────┘           │
+//	                               └─ terraform init ─────────────┴─ plan ─ apply ─ verify ─(fails)─ rollback
+//	rollback          the image before (or --image) through plan and     rollback.go
+//	                  apply, then its rollout verified
 //	build             the production image (Dockerfile target, linux/amd64)  build.go
 //	test              the app's tests (--script, --test-env, --test-secrets) test.go
 //	                  in the Dockerfile's test stage
