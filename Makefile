@@ -8,11 +8,13 @@ FIXTURE_ENV = NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://ledger:7687 NEO_4J_LEDGER_SPAC
   NEO_4J_LEDGER_SPACE_PASS=ledger-test-pass NEO_4J_SEARCH_SPACE_BOLT_URL=bolt://search:7687 \
   NEO_4J_SEARCH_SPACE_USER=neo4j NEO_4J_SEARCH_SPACE_PASS=search-test-pass \
   OPEN_EXCHANGE_RATES_API=oxr-test-key JWT_SECRET=jwt-test-secret
+# actionlint, built from the Go module proxy (the Codespace installs the same).
+ACTIONLINT_VERSION ?= v1.7.12
 
-.PHONY: test test-e2e test-engine test-module test-bindings test-terraform test-example test-fixture bindings bench
+.PHONY: test test-e2e test-engine test-module test-workflows test-bindings test-terraform test-example test-fixture bindings bench
 
 ## test: every check CI runs, in order of speed
-test: test-engine test-module test-bindings test-terraform test-example test-fixture
+test: test-engine test-module test-bindings test-workflows test-terraform test-example test-fixture
 
 ## test-engine: vet and unit/end-to-end tests of the plain-Go deploy engine
 test-engine:
@@ -37,6 +39,13 @@ test-bindings:
 	@if [ -x "$(SHARED)/dagger-codegen/generate" ]; then \
 	  "$(SHARED)/dagger-codegen/generate" --check . ; \
 	else echo "test-bindings: $(SHARED)/dagger-codegen not present, skipped"; fi
+
+## test-workflows: actionlint on .github/workflows (with shellcheck on their
+## run: scripts when it is installed; .ci/run installs it)
+test-workflows:
+	@if command -v shellcheck >/dev/null; then sc=shellcheck; else \
+	  sc=; echo "test-workflows: no shellcheck, run: scripts unchecked (apt-get install shellcheck)"; fi; \
+	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) -shellcheck="$$sc" -no-color
 
 ## test-terraform: the stack is formatted (OpenTofu, built once and cached)
 test-terraform:

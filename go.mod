@@ -19,6 +19,7 @@ require (
 	github.com/moby/buildkit v0.27.1
 	github.com/sivchari/kumo v0.33.1
 	github.com/sourcegraph/conc v0.3.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
