@@ -94,11 +94,9 @@ func (m *CredexCi) deployLocal(ctx context.Context, o localOptions) (string, err
 	cfg.Target.URL = s.appURL
 	cfg.Redact = s.secretValues()
 	cfg.Integration = containerSuite{
-		m: m,
-		with: func(c *dagger.Container) *dagger.Container {
-			return s.bindDatabases(c).WithServiceBinding(localenv.APIHost, s.app)
-		},
-		apiURL: fmt.Sprintf("http://%s:%d", localenv.APIHost, localenv.AppPort),
+		m:    m,
+		api:  hostService{InContainer: fmt.Sprintf("http://%s:%d", localenv.APIHost, localenv.AppPort), alias: localenv.APIHost, service: s.app},
+		with: s.bindDatabases,
 	}
 	rep := verify.Run(ctx, cfg)
 	if !rep.OK() && !answers(ctx, s.appURL) {

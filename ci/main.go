@@ -2,8 +2,18 @@
 // builds the image, runs the tests, plans and applies the Terraform stack and
 // verifies the deployment, identically on a laptop, in Codespaces and in CI.
 //
-// The pipeline's whole shape, one function per step:
+// The main command is deploy; the other functions are its steps, each
+// runnable alone:
 //
+//	deploy            the whole graph, one call per environment          deploy.go
+//	                  (internal/deploy): a failing stage cancels the rest;
+//	                  prod needs --confirm=prod; returns the summary
+//	                    preflight ─┬─ test ───────────┐
+//	                               ├─ build ──────────┼─ publish ─┐
+//	                               ├─ registry ───────┘           │
+//	                               └─ terraform init ─────────────┴─ plan ─ apply ─ verify ─(fails)─ rollback
+//	rollback          the image before (or --image) through plan and     rollback.go
+//	                  apply, then its rollout verified
 //	build             the production image (Dockerfile target, linux/amd64)  build.go
 //	test              the app's tests (--script, --test-env, --test-secrets) test.go
 //	                  in the Dockerfile's test stage
@@ -21,7 +31,8 @@
 //	up --env=local    the app and both Neo4j databases kept running on this  up.go
 //	                  machine (no AWS), on host ports
 //
-// A first deploy runs registry, build, publish, plan, apply, verify.
+// A first deploy is `deploy --env=stage` after the account's bootstrap
+// (terraform/bootstrap): registry creates the repository on the way.
 // deploy --env=local runs the whole pipeline without AWS: unit tests, image
 // and both databases concurrently, the app as a Dagger service wired like the
 // ECS task definition, then health, integration tests and benchmark (local.go).

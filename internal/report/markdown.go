@@ -130,6 +130,10 @@ func AppendStepSummary(markdown string) (bool, error) {
 	return true, f.Close()
 }
 
+// Cell makes text safe inside a Markdown table cell (for other reports
+// that embed this one, such as the deploy summary).
+func Cell(s string) string { return cell(s) }
+
 // cell makes text safe inside a Markdown table cell.
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)

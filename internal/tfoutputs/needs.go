@@ -15,6 +15,18 @@ type Need struct {
 	Instead string
 }
 
+// WholeContract is every output the contract requires (Contract): what a
+// caller reads right after a complete apply.
+func WholeContract() Need {
+	return Need{Outputs: Contract(), Instead: "apply the current stack (its outputs change only on apply)"}
+}
+
+// Existing requires no output: the caller takes what the state has (an
+// apply that stopped part-way leaves some), checked with Outputs.Matches.
+func Existing(caller string) Need {
+	return Need{Caller: caller, Instead: "run deploy again to complete the stack"}
+}
+
 // imageFlag is how plan and drift are given an image instead.
 const imageFlag = "pass --image=<repository>@sha256:<digest> (the image build pushed, or the one the environment runs)"
 

@@ -50,8 +50,7 @@ var ErrMissing = errors.New("missing Terraform outputs")
 // Parse reads the main stack's `terraform output -json`, requiring the whole
 // contract (Contract).
 func Parse(data []byte) (Outputs, error) {
-	return ParseFor(data, Need{Outputs: Contract(),
-		Instead: "apply the current stack (its outputs change only on apply)"})
+	return ParseFor(data, WholeContract())
 }
 
 // ParseFor reads the main stack's `terraform output -json`, requiring only

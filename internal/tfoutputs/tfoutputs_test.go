@@ -133,6 +133,13 @@ func TestPartialApplyBlocksOnlyCallersThatNeedMissingOutputs(t *testing.T) {
 	if !strings.HasSuffix(o.Image, "@sha256:0000000000000000000000000000000000000000000000000000000000000001") {
 		t.Errorf("image: %q", o.Image)
 	}
+	// deploy takes whatever the partial state has, and completes the stack.
+	if o, err := ParseFor(partial(t), Existing("deploy")); err != nil || o.Image == "" || o.APIURL != "" {
+		t.Errorf("deploy reads the outputs that exist: %+v, %v", o, err)
+	}
+	if _, err := ParseFor(partial(t), WholeContract()); !errors.Is(err, ErrMissing) {
+		t.Errorf("after an apply deploy needs the whole contract: %v", err)
+	}
 	// verify given its targets reads no missing output; the names that are
 	// there still match the environment.
 	o, err = ParseFor(partial(t), ForVerify(true, true))
