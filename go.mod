@@ -16,7 +16,7 @@ require (
 	github.com/sourcegraph/conc v0.3.0
 )
 
-require github.com/aws/smithy-go v1.28.9 // indirect
+require github.com/aws/smithy-go v1.28.9
 
 require (
 	github.com/agext/levenshtein v1.2.1 // indirect

@@ -233,9 +233,16 @@ func TestHealthFailures(t *testing.T) {
 		"wrong build": {func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"status":"ok","build":{"commit":"fedcba9876543210"}}`))
 		}, []string{"| health | ❌ fail |", "fedcba9876543210", revision[:12]}},
+		"refused": {http.NotFound, nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := newApp(t, tc.handler)
+			if name == "refused" {
+				a.Close()
+				host := strings.TrimPrefix(a.URL, "http://")
+				// The URL once, then the cause: not `GET <url>: GET <url>: Get "<url>": dial tcp …`.
+				tc.want = []string{"| health | ❌ fail |", "| GET " + a.URL + "/health: dial tcp " + host + ": connect: connection refused; unhealthy after 2 attempt(s) over "}
+			}
 			code, out, _ := cli(t, "health", "--env=stage", "--api-url="+a.URL, "--revision="+revision, "--health-attempts=2")
 			if code != exitFailed {
 				t.Fatalf("exit %d\n%s", code, out)

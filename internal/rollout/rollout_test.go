@@ -348,7 +348,7 @@ func TestUnreadableEvidenceKeepsTheVerdict(t *testing.T) {
 	if res.Outcome != rollout.Failed {
 		t.Fatalf("outcome %s: %s", res.Outcome, res.Reason)
 	}
-	if want := "; the stopped tasks could not be read (listing the stopped tasks of service " + d.Service + ": AccessDeniedException"; !strings.Contains(res.Reason, want) {
+	if want := "; the stopped tasks could not be read (AccessDeniedException: not authorized to perform ecs:ListTasks (the caller may lack ecs:ListTasks)): run aws ecs list-tasks --desired-status STOPPED --cluster " + d.Cluster + " --service-name " + d.Service; !strings.Contains(res.Reason, want) {
 		t.Errorf("reason %q lacks %q", res.Reason, want)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 )
 
 // Watch polls the service until the rollout of w.TaskDefinition settles or
@@ -131,7 +133,7 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 		if errors.As(err, &notFound) {
 			return p, &verdict{ServiceMissing, fmt.Sprintf("cluster %s does not exist in this account and region: check --env and the AWS region, or create it (terraform apply)", w.Cluster)}, nil
 		}
-		return p, nil, fmt.Errorf("describing ECS service %s in cluster %s: %w (check the AWS credentials, region and endpoint)", w.Service, w.Cluster, err)
+		return p, nil, fmt.Errorf("service %s in cluster %s: %w (check the AWS credentials, region and endpoint)", w.Service, w.Cluster, awsconf.Concise(err))
 	}
 	if len(out.Services) == 0 {
 		reason := "MISSING"

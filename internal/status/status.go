@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 )
 
 // ECSClient is the part of the ECS API the check uses; *ecs.Client
@@ -96,7 +98,7 @@ func (c Checker) Check(ctx context.Context) (*Result, error) {
 	}
 	out, err := c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(c.Cluster), Services: []string{c.Service}})
 	if err != nil {
-		return nil, fmt.Errorf("status check: describing service %s in cluster %s: %w (check the AWS credentials, region and endpoint)", c.Service, c.Cluster, err)
+		return nil, fmt.Errorf("service %s in cluster %s: %w (check the AWS credentials, region and endpoint)", c.Service, c.Cluster, awsconf.Concise(err))
 	}
 	r := &Result{}
 	if len(out.Services) == 0 || aws.ToString(out.Services[0].Status) != "ACTIVE" {
@@ -139,7 +141,7 @@ func (c Checker) checkTasks(ctx context.Context, r *Result) error {
 	for {
 		out, err := c.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(c.Cluster), ServiceName: aws.String(c.Service), DesiredStatus: ecstypes.DesiredStatusRunning, NextToken: next})
 		if err != nil {
-			return fmt.Errorf("status check: listing the tasks of service %s: %w", c.Service, err)
+			return fmt.Errorf("the tasks of service %s: %w", c.Service, awsconf.Concise(err))
 		}
 		arns = append(arns, out.TaskArns...)
 		if next = out.NextToken; next == nil {
@@ -150,7 +152,7 @@ func (c Checker) checkTasks(ctx context.Context, r *Result) error {
 	for start := 0; start < len(arns); start += 100 {
 		out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(c.Cluster), Tasks: arns[start:min(start+100, len(arns))]})
 		if err != nil {
-			return fmt.Errorf("status check: describing the tasks of service %s: %w", c.Service, err)
+			return fmt.Errorf("the tasks of service %s: %w", c.Service, awsconf.Concise(err))
 		}
 		for _, t := range out.Tasks {
 			tdARN := aws.ToString(t.TaskDefinitionArn)
@@ -187,7 +189,7 @@ func (c Checker) checkTask(r *Result, t ecstypes.Task, checks map[string]bool) T
 func (c Checker) healthChecks(ctx context.Context, taskDefinition string) (map[string]bool, error) {
 	out, err := c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(taskDefinition)})
 	if err != nil {
-		return nil, fmt.Errorf("status check: describing task definition %s: %w", taskDefinition, err)
+		return nil, fmt.Errorf("task definition %s: %w", taskDefinition, awsconf.Concise(err))
 	}
 	checks := map[string]bool{}
 	for _, cd := range out.TaskDefinition.ContainerDefinitions {
@@ -200,7 +202,7 @@ func (c Checker) healthChecks(ctx context.Context, taskDefinition string) (map[s
 func (c Checker) checkTargets(ctx context.Context, r *Result, targetGroupARN string) error {
 	out, err := c.ELB.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(targetGroupARN)})
 	if err != nil {
-		return fmt.Errorf("status check: reading the target health of %s: %w", targetGroupARN, err)
+		return fmt.Errorf("the targets of target group %s: %w", targetGroupARN, awsconf.Concise(err))
 	}
 	name := targetGroupName(targetGroupARN)
 	if len(out.TargetHealthDescriptions) == 0 {

@@ -23,7 +23,7 @@ func (v *verification) status(ctx context.Context, c *report.Check) error {
 		Cluster: t.Cluster, Service: t.Service,
 	}.Check(ctx)
 	if err != nil {
-		return fmt.Errorf("status of %s/%s: %w", t.Cluster, t.Service, err)
+		return err // it names the service and the call
 	}
 	counts := fmt.Sprintf("%d/%d running, %d pending", res.Running, res.Desired, res.Pending)
 	c.Evidence = append(c.Evidence, counts+" ("+rollout.ShortTaskDefinition(res.TaskDefinition)+")")
