@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -102,6 +103,7 @@ type jsonReport struct {
 		Verdict  string   `json:"verdict"`
 		Summary  string   `json:"summary"`
 		Evidence []string `json:"evidence"`
+		Notes    []string `json:"notes"`
 		TimedOut bool     `json:"timedOut"`
 	} `json:"checks"`
 }
@@ -334,9 +336,8 @@ func TestWatchOtherScenarios(t *testing.T) {
 		code int
 		want []string
 	}{
-		"throttled": {exitVerified, []string{"| rollout | ✅ pass |"}},
-		"missing":   {exitFailed, []string{"| rollout | ❌ fail |", "service-missing"}},
-		"draining":  {exitFailed, []string{"| rollout | ❌ fail |", "is DRAINING", "recreate it (terraform apply)"}},
+		"missing":  {exitFailed, []string{"| rollout | ❌ fail |", "service-missing"}},
+		"draining": {exitFailed, []string{"| rollout | ❌ fail |", "is DRAINING", "recreate it (terraform apply)"}},
 		"breaker-failed": {exitFailed, []string{"| rollout | ❌ fail |", "failed: deployment", "and was not rolled back",
 			"rollout FAILED (ECS deployment circuit breaker: tasks failed to start.)", "container credex-core exited 1", "log: Error: LedgerSpace unavailable"}},
 	} {
@@ -369,4 +370,31 @@ func TestCredentialsInTheEnvironmentNeverReachTheReport(t *testing.T) {
 		}
 	}
 	mustContain(t, "report", out, "| health | ❌ fail |", "HTTP 500", `last body: {"status":"error","env":["***"]}`)
+}
+
+// Throttling the SDK absorbed is said in the report: how many requests AWS
+// throttled, how many retries, over how long (the test bed's ECS answers the
+// watch's first two DescribeServices with ThrottlingException; the adaptive
+// retryer backs off and slows its own calls down for a few seconds).
+func TestThrottlingIsExplained(t *testing.T) {
+	b, d := bed(t, "throttled")
+	dir := t.TempDir()
+	code, out, progress := cli(t, verifyArgs(t, "watch", b, d, nil, "--report-json="+filepath.Join(dir, "r.json"))...)
+	if code != exitVerified {
+		t.Fatalf("exit %d\n%s\n%s", code, out, progress)
+	}
+	r := readReport(t, filepath.Join(dir, "r.json"))
+	note := regexp.MustCompile(`^AWS throttled 2 requests \(ECS DescribeServices × 2\): the SDK retried 1 of \d+ calls? 2 times, over [0-9.]+m?s in all$`)
+	var rollout []string
+	for _, c := range r.Checks {
+		if c.Name == "rollout" {
+			rollout = c.Notes
+		} else if len(c.Notes) > 0 {
+			t.Errorf("%s: notes %q, want none", c.Name, c.Notes)
+		}
+	}
+	if len(rollout) != 1 || !note.MatchString(rollout[0]) {
+		t.Fatalf("rollout notes %q, want one matching %s", rollout, note)
+	}
+	mustContain(t, "report", out, "| rollout | ✅ pass |", "### Notes\n\n- **rollout**: "+rollout[0]+"\n")
 }

@@ -39,6 +39,7 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n", ch.Name, icons[ch.Verdict], ch.Verdict, round(ch.Duration), cell(ch.Summary))
 	}
 
+	writeNotes(&b, c.Checks)
 	for _, ch := range c.Checks {
 		if ch.Benchmark != nil {
 			writeBenchmark(&b, ch.Name, ch.Benchmark)
@@ -50,6 +51,21 @@ func (r *Report) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// writeNotes lists every check's notes, whatever its verdict: what was
+// expected but worth knowing (targets draining, AWS throttling).
+func writeNotes(b *strings.Builder, checks []Check) {
+	first := true
+	for _, ch := range checks {
+		for _, n := range ch.Notes {
+			if first {
+				b.WriteString("\n### Notes\n\n")
+				first = false
+			}
+			fmt.Fprintf(b, "- **%s**: %s\n", ch.Name, strings.ReplaceAll(n, "\n", " "))
+		}
+	}
 }
 
 func writeBenchmark(b *strings.Builder, name string, m *Benchmark) {

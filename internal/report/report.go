@@ -47,6 +47,10 @@ type Check struct {
 	Evidence []string `json:"evidence,omitempty"`
 	// TimedOut is set when the check ran out of time before deciding.
 	TimedOut bool `json:"timedOut,omitempty"`
+	// Notes are observations that do not change the verdict but explain
+	// it: targets draining after a rolling deploy, AWS throttling that
+	// slowed the check down, an app that reports no build.
+	Notes []string `json:"notes,omitempty"`
 	// Tests holds the integration suite's results, when this check ran one.
 	Tests *TestSuite `json:"tests,omitempty"`
 	// Benchmark holds the load test's figures, when this check ran one.

@@ -32,7 +32,7 @@ func (v *verification) health(ctx context.Context, c *report.Check) error {
 	if res.BuildInfo != nil {
 		c.Evidence = append(c.Evidence, fmt.Sprintf("build reported: %s (%s)", res.BuildInfo.Revision, res.BuildInfo.Field))
 	}
-	c.Evidence = append(c.Evidence, res.Notes...)
+	c.Notes = append(c.Notes, res.Notes...)
 	if !res.OK() {
 		c.Verdict = report.Fail
 		c.Summary = fmt.Sprintf("GET %s: %s", url, strings.Join(res.Problems, "; "))

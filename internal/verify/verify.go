@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/sourcegraph/conc"
 
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/integration"
 	"github.com/great-sun-group/credex-ci/internal/report"
@@ -210,6 +211,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	c.Target.URL = strings.TrimRight(c.Target.URL, "/")
+	awsconf.CountRetries(&c.AWS) // a config not made by awsconf.Load counts too
 	return c
 }
 
