@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
 	"github.com/great-sun-group/credex-ci/internal/testbed"
 )
 
@@ -101,6 +104,7 @@ type jsonReport struct {
 	Checks  []struct {
 		Name     string   `json:"name"`
 		Verdict  string   `json:"verdict"`
+		Outcome  string   `json:"outcome"`
 		Summary  string   `json:"summary"`
 		Evidence []string `json:"evidence"`
 		Notes    []string `json:"notes"`
@@ -171,7 +175,7 @@ func TestVerifyCircuitBreakerRollback(t *testing.T) {
 	if v["rollout"] != "fail" || v["status"] != "skip" || v["health"] != "skip" || v["bench"] != "skip" {
 		t.Errorf("verdicts %v", v)
 	}
-	mustContain(t, "report", out, "## ❌ Verification failed: stage", "rolled-back: ", "runs credex-core-staging:1, not credex-core-staging:2", "stopped: Essential container in task exited", "exit code 1", "skipped: the rollout did not complete")
+	mustContain(t, "report", out, "## ❌ Verification failed: stage", "rolled-back: ", "the circuit breaker rolled back to credex-core-staging:1: deployment ecs-svc/", " of credex-core-staging:2 failed (", "stopped: Essential container in task exited", "exit code 1", "skipped: the rollout did not complete")
 	if a.requests.Load() != 0 {
 		t.Errorf("the app got %d requests although the rollout failed", a.requests.Load())
 	}
@@ -397,4 +401,45 @@ func TestThrottlingIsExplained(t *testing.T) {
 		t.Fatalf("rollout notes %q, want one matching %s", rollout, note)
 	}
 	mustContain(t, "report", out, "| rollout | ✅ pass |", "### Notes\n\n- **rollout**: "+rollout[0]+"\n")
+}
+
+// Someone else deploys a newer revision right after ours: the verification
+// is superseded (exit 5), naming the newer task definition, not failed as a
+// rollback would be (exit 1).
+func TestVerifySupersededByANewerDeployment(t *testing.T) {
+	b, d := bed(t, "slow")
+	ctx := t.Context()
+	td, err := b.ECS().DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(d.TaskDefinition)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := b.ECS().RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: td.TaskDefinition.Family, ContainerDefinitions: td.TaskDefinition.ContainerDefinitions,
+		NetworkMode: td.TaskDefinition.NetworkMode, Cpu: td.TaskDefinition.Cpu, Memory: td.TaskDefinition.Memory,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ECS().UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: next.TaskDefinition.TaskDefinitionArn}); err != nil {
+		t.Fatal(err)
+	}
+	a := healthyApp(t)
+	dir := t.TempDir()
+	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)
+	if code != exitSuperseded {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitSuperseded, out, progress)
+	}
+	r := readReport(t, filepath.Join(dir, "r.json"))
+	if v := r.verdicts(); r.Verdict != "fail" || v["rollout"] != "fail" || v["status"] != "skip" || v["bench"] != "skip" || r.Checks[1].Outcome != "superseded" {
+		t.Errorf("verdict %s, checks %+v", r.Verdict, r.Checks)
+	}
+	mustContain(t, "report", out, "## ⏩ Verification superseded: stage",
+		"A newer deployment replaced the one under verification before it settled (see the rollout check): nothing is known to be wrong with it, but it is not what runs.",
+		"| rollout | ⏩ superseded |", "| superseded: deployment ecs-svc/", " of credex-core-staging:3 replaced deployment ecs-svc/",
+		" of credex-core-staging:2 before it completed: someone deployed while this watch ran.",
+		"verify credex-core-staging:3 instead (--task-definition=credex-core-staging:3), or deploy credex-core-staging:2 again; do not roll back",
+		"### ⏩ rollout: superseded", "skipped: the rollout did not complete (superseded)")
+	if strings.Contains(out, "older revision") || a.requests.Load() != 0 {
+		t.Errorf("the newer revision is not older; the app got %d requests\n%s", a.requests.Load(), out)
+	}
 }

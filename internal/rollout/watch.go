@@ -110,7 +110,8 @@ type watchState struct {
 	last        []Deployment
 	since       time.Time
 	failedSeen  int32
-	evidenceErr error // the last failure to read the stopped tasks
+	evidenceErr error       // the last failure to read the stopped tasks
+	ours        *Deployment // our deployment as last seen, if ever
 }
 
 type pollNews struct {
@@ -151,6 +152,7 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 	if ours != nil {
 		d := *ours
 		r.Deployment = &d
+		st.ours = &d
 	} else if primary != nil {
 		d := *primary
 		r.Deployment = &d
@@ -178,7 +180,7 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 		p.changed = true
 	}
 	v := st.decide(svc, ours, primary)
-	if v != nil && v.outcome != Completed {
+	if v != nil && v.outcome != Completed && v.outcome != Superseded { // nothing of ours failed when superseded
 		if len(st.result.StoppedTasks) == 0 {
 			stopped, err := st.collectStopped(ctx)
 			if err != nil && ctx.Err() != nil {

@@ -55,6 +55,7 @@ func (v *verification) rollout(ctx context.Context, c *report.Check) error {
 	if err != nil {
 		return err // the watch could not go on (an AWS error the SDK did not retry away): the check's error, with what was seen
 	}
+	c.Outcome = string(res.Outcome)
 	switch {
 	case res.OK():
 		c.Verdict = report.Pass
