@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -56,6 +57,12 @@ func healthyApp(t *testing.T) *app {
 // deployment of the named scenario.
 func bed(t *testing.T, scenario string) (*testbed.Bed, *testbed.Deployment) {
 	t.Helper()
+	return bedWith(t, scenario, nil)
+}
+
+// bedWith is bed with an edit of the scenario's setup.
+func bedWith(t *testing.T, scenario string, edit func(*testbed.Setup)) (*testbed.Bed, *testbed.Deployment) {
+	t.Helper()
 	isolateAWS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -67,6 +74,9 @@ func bed(t *testing.T, scenario string) (*testbed.Bed, *testbed.Deployment) {
 	setup, err := testbed.Preset(scenario, 100*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(&setup)
 	}
 	d, err := b.Deploy(ctx, setup)
 	if err != nil {
@@ -142,8 +152,11 @@ func mustContain(t *testing.T, what, text string, wants ...string) {
 	}
 }
 
+// The previous deployment's targets drain for the target group's
+// deregistration delay (30 s, as in the stack) after a rolling deploy: the
+// status check passes, and its note says why they are listed.
 func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
-	b, d := bed(t, "healthy")
+	b, d := bedWith(t, "healthy", func(s *testbed.Setup) { s.DeregistrationDelay = 30 * time.Second })
 	a := healthyApp(t)
 	dir := t.TempDir()
 	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)
@@ -158,6 +171,9 @@ func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
 		}
 	}
 	mustContain(t, "report", out, "## ✅ Verification passed: stage", "| rollout | ✅ pass |", "completed: credex-core-staging:2 runs 2/2 tasks",
+		"| status | ✅ pass |", "2/2 running, 0 pending; 2 task(s) RUNNING, 2/2 target(s) healthy, 2 of the previous deployment draining (see the notes) |",
+		"### Notes\n\n- **status**: 2 target(s) of the previous deployment draining in target group "+path.Base(path.Dir(d.TargetGroupARN))+" (10.0.0.",
+		"): the load balancer lets their connections finish for up to 30s (the target group's deregistration delay) before ECS stops them; expected after a rolling deploy\n",
 		"build "+revision, "### Benchmark (bench)", "| measured |")
 	mustContain(t, "progress", progress, "rollout     watching", "waiting: credex-core-staging:2", "event:")
 }

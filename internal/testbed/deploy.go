@@ -37,6 +37,16 @@ type Setup struct {
 	Missing bool
 	// Draining deletes the service right after the deployment starts.
 	Draining bool
+	// TargetWarmup is how long a new target stays "initial" before the
+	// bed's load balancer reports it healthy (its health checks warming
+	// up); zero means half a step, so new targets are healthy before the
+	// old ones are deregistered, as ECS waits for. Negative: none.
+	TargetWarmup time.Duration
+	// DeregistrationDelay is how long a deregistered target stays
+	// "draining" before it is gone; zero means two steps, so the previous
+	// deployment's targets still drain when the rollout completes (the
+	// stack's delay is 30 s). Negative: none.
+	DeregistrationDelay time.Duration
 }
 
 // Deployment is what a staged deployment gives the watcher and the checks.
@@ -129,14 +139,27 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 			d.TaskDefinition = arn
 		}
 	}
+	// The stack's target group (terraform/modules/service): its health
+	// check and deregistration delay, in real seconds. The bed's load
+	// balancer plays the states out on the scenario's clock (TargetWarmup,
+	// DeregistrationDelay).
 	tg, err := elbClient.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
 		Name: aws.String(b.targetGroupName()), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(ContainerPort),
 		TargetType: elbtypes.TargetTypeEnumIp, VpcId: aws.String("vpc-0123456789abcdef0"), HealthCheckPath: aws.String("/health"),
+		HealthCheckIntervalSeconds: aws.Int32(15), HealthCheckTimeoutSeconds: aws.Int32(5), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(3),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("test bed: creating the target group: %w", err)
 	}
 	d.TargetGroupARN = aws.ToString(tg.TargetGroups[0].TargetGroupArn)
+	_, err = elbClient.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{
+		TargetGroupArn: aws.String(d.TargetGroupARN),
+		Attributes:     []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("30")}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("test bed: setting the target group's deregistration delay: %w", err)
+	}
+	b.setTargetTiming(d.TargetGroupARN, s.targetTiming())
 	if s.Missing {
 		return d, nil
 	}
@@ -152,6 +175,7 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("test bed: creating service %s: %w", d.Service, err)
 	}
+	b.targetsWarm(d.TargetGroupARN) // the service ran before the deployment: its targets are healthy
 	// ECS timestamps carry milliseconds, and the watcher tells the previous
 	// deployment's events from ours by time: deploy at least a millisecond
 	// after the service was created, as with any real service (otherwise
@@ -168,6 +192,27 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 		}
 	}
 	return d, nil
+}
+
+// targetTiming turns the setup's target timings into durations.
+func (s Setup) targetTiming() targetTiming {
+	step := s.Scenario.Step
+	if step <= 0 {
+		step = time.Second
+	}
+	if s.Scenario.Kind == ecssim.Slow {
+		step *= ecssim.SlowFactor
+	}
+	pick := func(d, def time.Duration) time.Duration {
+		switch {
+		case d < 0:
+			return 0
+		case d == 0:
+			return def
+		}
+		return d
+	}
+	return targetTiming{warmup: pick(s.TargetWarmup, step/2), deregistrationDelay: pick(s.DeregistrationDelay, 2*step)}
 }
 
 // registerTaskDefinition registers a credex-core task definition shaped

@@ -71,7 +71,9 @@ type Bed struct {
 	fresh  map[net.Conn]bool
 
 	mu        sync.Mutex
-	unhealthy map[string]TargetHealth // by target group ARN
+	unhealthy map[string]TargetHealth              // by target group ARN
+	timing    map[string]targetTiming              // by target group ARN
+	targets   map[string]map[targetKey]*targetLife // by target group ARN
 	hookErr   error
 	seq       int
 }
@@ -98,7 +100,10 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b := &Bed{Region: envs.DefaultRegion, unhealthy: map[string]TargetHealth{}, fresh: map[net.Conn]bool{}}
+	b := &Bed{
+		Region: envs.DefaultRegion, fresh: map[net.Conn]bool{},
+		unhealthy: map[string]TargetHealth{}, timing: map[string]targetTiming{}, targets: map[string]map[targetKey]*targetLife{},
+	}
 	b.kumo = newKumo()
 	kumoURL, err := url.Parse(b.kumo.URL)
 	if err != nil {
