@@ -14,9 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-
 	"github.com/great-sun-group/credex-ci/internal/testbed"
 )
 
@@ -423,22 +420,7 @@ func TestThrottlingIsExplained(t *testing.T) {
 // is superseded (exit 5), naming the newer task definition, not failed as a
 // rollback would be (exit 1).
 func TestVerifySupersededByANewerDeployment(t *testing.T) {
-	b, d := bed(t, "slow")
-	ctx := t.Context()
-	td, err := b.ECS().DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(d.TaskDefinition)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	next, err := b.ECS().RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-		Family: td.TaskDefinition.Family, ContainerDefinitions: td.TaskDefinition.ContainerDefinitions,
-		NetworkMode: td.TaskDefinition.NetworkMode, Cpu: td.TaskDefinition.Cpu, Memory: td.TaskDefinition.Memory,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.ECS().UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: next.TaskDefinition.TaskDefinitionArn}); err != nil {
-		t.Fatal(err)
-	}
+	b, d := bed(t, "superseded")
 	a := healthyApp(t)
 	dir := t.TempDir()
 	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)

@@ -37,6 +37,9 @@ type Setup struct {
 	Missing bool
 	// Draining deletes the service right after the deployment starts.
 	Draining bool
+	// Superseded has someone else deploy a newer revision right after ours
+	// (Deployment.NewerTaskDefinition), before ours completes.
+	Superseded bool
 	// TargetWarmup is how long a new target stays "initial" before the
 	// bed's load balancer reports it healthy (its health checks warming
 	// up); zero means half a step, so new targets are healthy before the
@@ -54,7 +57,10 @@ type Deployment struct {
 	Cluster, Service string
 	// TaskDefinition is the ARN just deployed; PreviousTaskDefinition the
 	// one the service ran before (what a rollback returns to).
-	TaskDefinition, PreviousTaskDefinition   string
+	TaskDefinition, PreviousTaskDefinition string
+	// NewerTaskDefinition is the revision someone else deployed after ours
+	// (Setup.Superseded).
+	NewerTaskDefinition                      string
 	ContainerName, LogGroup, LogStreamPrefix string
 	TargetGroupARN                           string
 }
@@ -70,6 +76,7 @@ var presets = map[string]Setup{
 	"unhealthy":      {Scenario: ecssim.Scenario{Kind: ecssim.Healthy, UnhealthyContainers: true}},
 	"missing":        {Missing: true},
 	"draining":       {Draining: true},
+	"superseded":     {Scenario: ecssim.Scenario{Kind: ecssim.Slow}, Superseded: true},
 }
 
 // ScenarioNames lists the presets Preset knows.
@@ -184,6 +191,15 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 	_, err = ecsClient.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.TaskDefinition)})
 	if err != nil {
 		return nil, fmt.Errorf("test bed: deploying %s to service %s: %w", d.TaskDefinition, d.Service, err)
+	}
+	if s.Superseded {
+		if d.NewerTaskDefinition, err = b.registerTaskDefinition(ctx, ecsClient, env, d, "newer"); err != nil {
+			return nil, err
+		}
+		_, err = ecsClient.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.NewerTaskDefinition)})
+		if err != nil {
+			return nil, fmt.Errorf("test bed: deploying the newer %s to service %s: %w", d.NewerTaskDefinition, d.Service, err)
+		}
 	}
 	if s.Draining {
 		_, err = ecsClient.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), Force: aws.Bool(true)})
