@@ -414,6 +414,8 @@ func TestThrottlingIsExplained(t *testing.T) {
 		t.Fatalf("rollout notes %q, want one matching %s", rollout, note)
 	}
 	mustContain(t, "report", out, "| rollout | ✅ pass |", "### Notes\n\n- **rollout**: "+rollout[0]+"\n")
+	// While it happens, too: the watch is not silent for no reason.
+	mustContain(t, "progress", progress, " rollout     ECS DescribeServices took 3 attempts (AWS throttled it 2 time(s)): the SDK backed off and retried, ")
 }
 
 // Someone else deploys a newer revision right after ours: the verification

@@ -67,6 +67,11 @@ var throttles = retry.IsErrorThrottles(retry.DefaultThrottles)
 // RetryStats accumulates what the retryer did; it is safe for concurrent
 // use. The zero value is ready.
 type RetryStats struct {
+	// OnRetried, when set, is called after each call that took more than
+	// one attempt, with how many it took, how many AWS throttled, and how
+	// long the call took in all (for progress while it happens).
+	OnRetried func(call string, attempts, throttled int, took time.Duration)
+
 	mu sync.Mutex
 	s  Retries
 }
@@ -91,10 +96,16 @@ type Retries struct {
 }
 
 func (s *RetryStats) record(call string, attempts []retry.AttemptResult, took time.Duration) {
+	throttled := s.add(call, attempts, took)
+	if len(attempts) > 1 && s.OnRetried != nil {
+		s.OnRetried(call, len(attempts), throttled, took)
+	}
+}
+
+func (s *RetryStats) add(call string, attempts []retry.AttemptResult, took time.Duration) (throttled int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.s.Calls++
-	throttled := 0
 	for _, a := range attempts {
 		if a.Err != nil && throttles.IsErrorThrottle(a.Err).Bool() {
 			throttled++
@@ -112,6 +123,7 @@ func (s *RetryStats) record(call string, attempts []retry.AttemptResult, took ti
 		s.s.Retries += len(attempts) - 1
 		s.s.Duration += took
 	}
+	return throttled
 }
 
 // Snapshot returns the counts so far.

@@ -107,6 +107,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	rep.Redact(cfg.Redact...)
 	v := &verification{cfg: cfg, progress: newProgress(cfg.Progress, rep.Mask)}
 	defer func() { rep.Finished = time.Now() }()
+	ctx = context.WithValue(ctx, progressKey{}, v.progress)
 
 	pending := slices.Clone(v.cfg.Checks)
 	skipRest := func(reason string) {
