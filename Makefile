@@ -2,26 +2,50 @@
 SHELL := /usr/bin/env bash -o pipefail
 SHARED ?= ../shared
 EXAMPLE ?= examples/ledger-api
+FIXTURE ?= internal/source/testdata/credex-core
+# The configuration the fixture's suites read at import (test values only).
+FIXTURE_ENV = NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://ledger:7687 NEO_4J_LEDGER_SPACE_USER=neo4j \
+  NEO_4J_LEDGER_SPACE_PASS=ledger-test-pass NEO_4J_SEARCH_SPACE_BOLT_URL=bolt://search:7687 \
+  NEO_4J_SEARCH_SPACE_USER=neo4j NEO_4J_SEARCH_SPACE_PASS=search-test-pass \
+  OPEN_EXCHANGE_RATES_API=oxr-test-key JWT_SECRET=jwt-test-secret
+# actionlint, built from the Go module proxy (the Codespace installs the same).
+ACTIONLINT_VERSION ?= v1.7.12
 
-.PHONY: test test-engine test-module test-bindings test-terraform test-example bindings bench
+.PHONY: test test-e2e test-engine test-module test-workflows test-bindings test-terraform test-example test-fixture bindings bench
 
 ## test: every check CI runs, in order of speed
-test: test-engine test-module test-bindings test-terraform test-example
+test: test-engine test-module test-bindings test-workflows test-terraform test-example test-fixture
 
 ## test-engine: vet and unit/end-to-end tests of the plain-Go deploy engine
 test-engine:
 	go vet ./...
 	go test -count=1 ./...
 
-## test-module: the Dagger module builds and vets (it needs an engine to run)
+## test-module: the Dagger module builds and vets (it needs an engine to run);
+## the e2e harness passes its own tests against a fake CLI (the e2e tests
+## proper skip without the pinned Dagger CLI: `make test-e2e`)
 test-module:
 	cd ci && go build ./... && go vet ./... && go vet -tags e2e ./e2e/...
+	cd ci && go test -tags e2e -count=1 -run '^TestHarness' ./e2e/
+
+## test-e2e: the module's end-to-end tests through the pinned Dagger CLI
+## (v0.21.8 on PATH and a container runtime); CREDEX_CI_E2E_NODE_IMAGE
+## points the builds at a mirror of the Node image
+test-e2e:
+	cd ci && go test -tags e2e -count=1 -v -timeout 60m ./e2e/
 
 ## test-bindings: the committed Dagger bindings are what `dagger develop` makes
 test-bindings:
 	@if [ -x "$(SHARED)/dagger-codegen/generate" ]; then \
 	  "$(SHARED)/dagger-codegen/generate" --check . ; \
 	else echo "test-bindings: $(SHARED)/dagger-codegen not present, skipped"; fi
+
+## test-workflows: actionlint on .github/workflows (with shellcheck on their
+## run: scripts when it is installed; .ci/run installs it)
+test-workflows:
+	@if command -v shellcheck >/dev/null; then sc=shellcheck; else \
+	  sc=; echo "test-workflows: no shellcheck, run: scripts unchecked (apt-get install shellcheck)"; fi; \
+	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) -shellcheck="$$sc" -no-color
 
 ## test-terraform: the stack is formatted (OpenTofu, built once and cached)
 test-terraform:
@@ -31,6 +55,13 @@ test-terraform:
 test-example:
 	cd $(EXAMPLE) && npm ci --no-audit --no-fund && npm run build && npm test
 	.ci/example-integration $(EXAMPLE)
+
+## test-fixture: the credex-core-shaped fixture's unit suite fails without its
+## configuration and passes with it (what the e2e tests expect of `test`)
+test-fixture:
+	cd $(FIXTURE) && npm ci --no-audit --no-fund && npm run build
+	cd $(FIXTURE) && if npm run test:unit >/dev/null 2>&1; then echo "test-fixture: the unit suite passed without its configuration" >&2; exit 1; fi
+	cd $(FIXTURE) && env $(FIXTURE_ENV) npm run test:unit
 
 ## bindings: regenerate the Dagger bindings after changing a function of ci/
 bindings:

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
+	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/source"
 )
 
@@ -15,7 +18,10 @@ const npmCache = "credex-ci-npm-cache"
 
 // Build builds the service's image from its Dockerfile (or, when it has none,
 // the reference Dockerfile), after checking the source in plain Go. The image
-// carries OCI labels: revision, created, source, version and title.
+// carries OCI labels: revision, created, source, version and title. Its log
+// carries a one-line summary of the Dockerfile check (`lint` lists each
+// finding with its line and fix); a failed build says which Dockerfile,
+// stage and instruction failed and why, above the engine's own error.
 func (m *CredexCi) Build(
 	ctx context.Context,
 	// Dockerfile target: development, test or production.
@@ -25,107 +31,188 @@ func (m *CredexCi) Build(
 	// +default="linux/amd64"
 	platform dagger.Platform,
 	// Git commit SHA being built (full 40 hex digits), e.g. $(git rev-parse HEAD);
-	// GET /health reports it.
+	// GET /health reports it (the Dockerfile must declare ARG REVISION).
 	// +optional
 	revision string,
 	// Build time, RFC 3339, e.g. $(date -u +%Y-%m-%dT%H:%M:%SZ).
 	// +optional
 	created string,
 ) (*dagger.Container, error) {
-	buildContext, pkg, err := m.checked(ctx, target)
+	src, err := m.checked(ctx, target)
 	if err != nil {
 		return nil, err
 	}
-	meta, err := source.NewMetadata(pkg, revision, created)
+	meta, err := source.NewMetadata(src.pkg, revision, created)
 	if err != nil {
 		return nil, err
 	}
-	image := m.dockerBuild(buildContext, target, platform, meta)
+	if df, findings, err := m.dockerfileFindings(ctx, src); err != nil {
+		fmt.Fprintf(os.Stderr, "Dockerfile check: %v\n", err)
+	} else {
+		fmt.Fprintf(os.Stderr, "Dockerfile check: %s: %s (`dagger call lint` lists each with its line and fix)\n", df.Name, source.Summary(findings))
+	}
+	image := m.dockerBuild(src.context, target, platform, meta)
 	for _, l := range meta.Labels() {
 		image = image.WithLabel(l.Key, l.Value)
+	}
+	if _, err := image.Sync(ctx); err != nil {
+		return nil, src.buildFailure(target, err)
 	}
 	return image, nil
 }
 
-// Test runs the service's unit tests (npm test) in its Dockerfile's test
-// stage and returns their output; when a test fails, the error carries the
-// failing tests' output.
-func (m *CredexCi) Test(ctx context.Context) (string, error) {
-	tests, err := m.stage(ctx, source.TargetTest)
-	if err != nil {
-		return "", err
-	}
-	out, err := tests.
-		WithMountedCache("/root/.npm", dag.CacheVolume(npmCache)).
-		WithExec([]string{"npm", "test"}).
-		Stdout(ctx)
-	if err != nil {
-		return "", execFailure("the unit tests", err)
-	}
-	return out, nil
-}
-
-// Lint checks the source (package.json, scripts, lockfile, Dockerfile stages)
-// and runs `npm run lint` in the test stage when the service defines it.
+// Lint checks the source (package.json, scripts, lockfile, Dockerfile
+// stages), checks the Dockerfile for what credex-ci would fix (unpinned or
+// non-overridable base image, no REVISION argument, running as root, npm's
+// cache in a layer, an EXPOSE that is not the stack's container_port,
+// secret-looking build arguments), and runs `npm run lint` in the test stage
+// when the service defines it. It fails on a secret-looking ARG, a port
+// mismatch, or a failed `npm run lint`, listing every finding; other
+// findings are warnings, printed to its log.
 // +check
 func (m *CredexCi) Lint(ctx context.Context) error {
-	buildContext, pkg, err := m.checked(ctx, source.TargetTest)
+	src, err := m.checked(ctx, source.TargetTest)
 	if err != nil {
 		return err
 	}
-	if !pkg.HasScript("lint") {
-		return nil
+	var problems []error
+	df, findings, err := m.dockerfileFindings(ctx, src)
+	switch {
+	case err != nil:
+		problems = append(problems, err)
+	case slices.ContainsFunc(findings, func(f source.Finding) bool { return f.Blocks(false) }):
+		problems = append(problems, fmt.Errorf("Dockerfile check failed: %s", source.Report(df, findings)))
+	default:
+		fmt.Fprintln(os.Stderr, source.Report(df, findings))
 	}
-	_, err = m.dockerBuild(buildContext, source.TargetTest, "", source.Metadata{}).
-		WithMountedCache("/root/.npm", dag.CacheVolume(npmCache)).
-		WithExec([]string{"npm", "run", "lint"}).
-		Sync(ctx)
+	if src.pkg.HasScript("lint") {
+		cmd := []string{"npm", "run", "lint"}
+		_, err = m.dockerBuild(src.context, source.TargetTest, "", source.Metadata{}).
+			WithMountedCache("/root/.npm", dag.CacheVolume(npmCache)).
+			WithExec(cmd).
+			Sync(ctx)
+		if err != nil {
+			problems = append(problems, src.failure("the lint check", source.TargetTest, cmd, err))
+		}
+	}
+	return errors.Join(problems...)
+}
+
+// dockerfileFindings runs the Dockerfile check of the Dockerfile a build
+// uses, against every environment's container_port.
+func (m *CredexCi) dockerfileFindings(ctx context.Context, src *checkedSource) (*source.Dockerfile, []source.Finding, error) {
+	df, err := src.parsed()
 	if err != nil {
-		return execFailure("the lint check", err)
+		return nil, nil, err
+	}
+	ports, err := m.stackPorts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return df, source.LintDockerfile(df, source.LintOptions{Target: source.TargetProduction, Ports: ports}), nil
+}
+
+// stackPorts are the container ports of the environments the stack
+// deploys, from their tfvars.
+func (m *CredexCi) stackPorts(ctx context.Context) ([]source.StackPort, error) {
+	var ports []source.StackPort
+	for _, name := range envs.Names() {
+		if e, err := envs.Lookup(name); err != nil || e.TFVarsFile == "" {
+			continue // an environment without a stack (local)
+		}
+		e, err := m.loadEnv(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		ports = append(ports, stackPort(e))
+	}
+	return ports, nil
+}
+
+func stackPort(e envs.Environment) source.StackPort {
+	return source.StackPort{Port: e.ContainerPort, Variable: "container_port", Files: []string{"terraform/" + e.TFVarsFile}}
+}
+
+// dockerfileGate runs the Dockerfile check before a deploy of e, against
+// e's container_port, and refuses the deploy when a finding blocks it: a
+// secret-looking ARG, an EXPOSE that is not container_port, and, for a
+// protected environment (production), an image that runs as root. Deploys
+// call it with the other checks that run before anything changes in AWS.
+func (m *CredexCi) dockerfileGate(ctx context.Context, e envs.Environment) error {
+	src, err := m.checked(ctx, source.TargetProduction)
+	if err != nil {
+		return err
+	}
+	df, err := src.parsed()
+	if err != nil {
+		return err
+	}
+	findings := source.LintDockerfile(df, source.LintOptions{Target: source.TargetProduction, Ports: []source.StackPort{stackPort(e)}})
+	if slices.ContainsFunc(findings, func(f source.Finding) bool { return f.Blocks(e.Protected) }) {
+		return fmt.Errorf("the Dockerfile check refuses a deploy to %s: %s", e.TerraformEnv, source.Report(df, findings))
 	}
 	return nil
+}
+
+// checkedSource is a source checked for a build: its build context (the
+// source, plus the reference Dockerfile when it has none), its package.json
+// and the Dockerfile the build uses.
+type checkedSource struct {
+	context    *dagger.Directory
+	pkg        *source.Package
+	dockerfile []byte
+	// own is true when the Dockerfile is the source's own.
+	own bool
+}
+
+func (s *checkedSource) parsed() (*source.Dockerfile, error) {
+	name := "the source's Dockerfile"
+	if !s.own {
+		name = "credex-ci's reference Dockerfile (--source has none)"
+	}
+	return source.ParseDockerfile(name, s.own, s.dockerfile)
 }
 
 // stage returns the built container of a Dockerfile stage for the engine's
 // own platform (no image labels, no revision), e.g. the test stage to run a
 // test suite in.
 func (m *CredexCi) stage(ctx context.Context, target string) (*dagger.Container, error) {
-	buildContext, _, err := m.checked(ctx, target)
+	src, err := m.checked(ctx, target)
 	if err != nil {
 		return nil, err
 	}
-	return m.dockerBuild(buildContext, target, "", source.Metadata{}), nil
+	return m.dockerBuild(src.context, target, "", source.Metadata{}), nil
 }
 
 // checked validates the source for a build of target, before any container
-// work, and returns the build context: the source, plus the reference
-// Dockerfile when the source has none.
-func (m *CredexCi) checked(ctx context.Context, target string) (*dagger.Directory, *source.Package, error) {
+// work.
+func (m *CredexCi) checked(ctx context.Context, target string) (*checkedSource, error) {
 	entries, err := m.Source.Entries(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read --source: %w", err)
+		return nil, fmt.Errorf("read --source: %w", err)
 	}
 	snap := source.Snapshot{Name: "--source", Entries: entries}
 	if snap.PackageJSON, err = m.read(ctx, snap, "package.json"); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if snap.Dockerfile, err = m.read(ctx, snap, "Dockerfile"); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	buildContext, reference := m.Source, []byte(nil)
-	if snap.Dockerfile == nil {
+	src := &checkedSource{context: m.Source, dockerfile: snap.Dockerfile, own: snap.Dockerfile != nil}
+	var reference []byte
+	if !src.own {
 		text, err := m.ReferenceDockerfile.Contents(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read the reference Dockerfile: %w", err)
+			return nil, fmt.Errorf("read the reference Dockerfile: %w", err)
 		}
 		reference = []byte(text)
-		buildContext = m.Source.WithFile("Dockerfile", m.ReferenceDockerfile)
+		src.dockerfile = reference
+		src.context = m.Source.WithFile("Dockerfile", m.ReferenceDockerfile)
 	}
-	pkg, err := source.CheckBuild(snap, target, reference)
-	if err != nil {
-		return nil, nil, err
+	if src.pkg, err = source.CheckBuild(snap, target, reference); err != nil {
+		return nil, err
 	}
-	return buildContext, pkg, nil
+	return src, nil
 }
 
 // read returns a top-level file of the source, nil when it has none.
@@ -152,6 +239,32 @@ func (m *CredexCi) dockerBuild(buildContext *dagger.Directory, target string, pl
 		Platform:  platform,
 		BuildArgs: args,
 	})
+}
+
+// buildFailure explains a failed Docker build of target: whose Dockerfile,
+// the stage and instruction, the cause, with the engine's error below.
+func (s *checkedSource) buildFailure(target string, err error) error {
+	df, perr := s.parsed()
+	if perr != nil {
+		return err
+	}
+	e := source.EngineError{Message: err.Error()}
+	var exec *dagger.ExecError
+	if errors.As(err, &exec) {
+		e.Cmd, e.ExitCode, e.Stdout, e.Stderr = exec.Cmd, exec.ExitCode, exec.Stdout, exec.Stderr
+	}
+	return source.ExplainBuildError(df, target, e)
+}
+
+// failure explains a failed step that runs cmd in a built stage: when cmd
+// itself failed, its output (execFailure); when the Docker build before it
+// failed, the Dockerfile's instruction and cause (buildFailure).
+func (s *checkedSource) failure(what, target string, cmd []string, err error) error {
+	var exec *dagger.ExecError
+	if errors.As(err, &exec) && len(exec.Cmd) >= len(cmd) && slices.Equal(exec.Cmd[len(exec.Cmd)-len(cmd):], cmd) {
+		return execFailure(what, err) // (ending with cmd: an init may precede it)
+	}
+	return fmt.Errorf("%s: %w", what, s.buildFailure(target, err))
 }
 
 // execFailure turns a failed command into an error that carries its output,

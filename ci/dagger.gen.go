@@ -71,6 +71,7 @@ func (r CredexCi) MarshalJSON() ([]byte, error) {
 		AwsSessionToken     *dagger.Secret
 		AwsEndpoint         *dagger.Service
 		AwsEndpointURL      string
+		RegistryService     *dagger.Service
 	}
 	concrete.Source = r.Source
 	concrete.Terraform = r.Terraform
@@ -82,6 +83,7 @@ func (r CredexCi) MarshalJSON() ([]byte, error) {
 	concrete.AwsSessionToken = r.AwsSessionToken
 	concrete.AwsEndpoint = r.AwsEndpoint
 	concrete.AwsEndpointURL = r.AwsEndpointURL
+	concrete.RegistryService = r.RegistryService
 	return json.Marshal(&concrete)
 }
 
@@ -97,6 +99,7 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 		AwsSessionToken     *dagger.Secret
 		AwsEndpoint         *dagger.Service
 		AwsEndpointURL      string
+		RegistryService     *dagger.Service
 	}
 	err := json.Unmarshal(bs, &concrete)
 	if err != nil {
@@ -112,6 +115,7 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 	r.AwsSessionToken = concrete.AwsSessionToken
 	r.AwsEndpoint = concrete.AwsEndpoint
 	r.AwsEndpointURL = concrete.AwsEndpointURL
+	r.RegistryService = concrete.RegistryService
 	return nil
 }
 
@@ -385,6 +389,34 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*CredexCi).Plan(&parent, ctx, env, image, stateBucket)
+		case "Publish":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var revision string
+			if inputArgs["revision"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["revision"]), &revision)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg revision", err))
+				}
+			}
+			var created string
+			if inputArgs["created"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["created"]), &created)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg created", err))
+				}
+			}
+			return (*CredexCi).Publish(&parent, ctx, env, revision, created)
 		case "Registry":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -419,7 +451,28 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 			if err != nil {
 				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
 			}
-			return (*CredexCi).Test(&parent, ctx)
+			var script string
+			if inputArgs["script"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["script"]), &script)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg script", err))
+				}
+			}
+			var testEnv []string
+			if inputArgs["testEnv"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testEnv"]), &testEnv)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testEnv", err))
+				}
+			}
+			var testSecrets *dagger.Secret
+			if inputArgs["testSecrets"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testSecrets"]), &testSecrets)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testSecrets", err))
+				}
+			}
+			return (*CredexCi).Test(&parent, ctx, script, testEnv, testSecrets)
 		case "Verify":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -566,7 +619,14 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg awsEndpointURL", err))
 				}
 			}
-			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpoint, awsEndpointUrl), nil
+			var registry *dagger.Service
+			if inputArgs["registry"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["registry"]), &registry)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
+				}
+			}
+			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpoint, awsEndpointUrl, registry), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

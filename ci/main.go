@@ -5,9 +5,13 @@
 // The pipeline's whole shape, one function per step:
 //
 //	build             the production image (Dockerfile target, linux/amd64)  build.go
-//	test              the app's unit tests in the Dockerfile's test stage    build.go
-//	lint              source checks and npm run lint (a +check)              build.go
+//	test              the app's tests (--script, --test-env, --test-secrets) test.go
+//	                  in the Dockerfile's test stage
+//	lint              source and Dockerfile checks, npm run lint (a +check)  build.go
 //	registry          the environment's ECR repository, before the first push terraform.go
+//	publish           push the image to ECR, tagged <git sha> and <env>;     publish.go
+//	                  returns <repository>@sha256:<digest> (a no-op when the
+//	                  revision is already there: tags are immutable)
 //	plan              Terraform plan of an environment, with a summary       terraform.go
 //	apply             apply exactly a saved plan                             terraform.go
 //	drift             report drift between the stack and AWS                 terraform.go
@@ -15,7 +19,7 @@
 //	verify            preflight, rollout, then status, health, integration   verify.go
 //	                  tests and benchmark concurrently
 //
-// A first deploy runs registry, build (and publish), plan, apply, verify.
+// A first deploy runs registry, build, publish, plan, apply, verify.
 //
 // Logic lives in the plain Go packages of the root module (internal/...),
 // which are unit-tested; the functions here only wire containers together.
@@ -46,6 +50,9 @@ type CredexCi struct {
 	AwsEndpoint *dagger.Service
 	// AWS endpoint on another machine (http(s) URL); empty for real AWS.
 	AwsEndpointURL string
+	// Registry standing in for ECR (a test bed's), as a service; nil pushes
+	// to the ECR repository's own registry.
+	RegistryService *dagger.Service
 }
 
 // Default images, pinned by digest. Override them with --node-image and
@@ -59,7 +66,9 @@ func New(
 	// Application source. Defaults to the repository root; pass
 	// --source=examples/ledger-api to build the example service.
 	// +defaultPath="/"
-	// +ignore=[".git", "**/node_modules", "**/dist", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
+	// Local build output (dist/, credex-core's build/ at the root) never
+	// reaches the build context: the Dockerfile compiles the service.
+	// +ignore=[".git", "**/node_modules", "**/dist", "build", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
 	source *dagger.Directory,
 	// The Terraform stack of this repository.
 	// +defaultPath="/terraform"
@@ -92,6 +101,12 @@ func New(
 	// emulator); for one on your machine use --aws-endpoint.
 	// +optional
 	awsEndpointURL string,
+	// Container registry standing in for ECR's, on your machine, as a
+	// service: e.g. tcp://localhost:5000 (credex-ci testbed prints it).
+	// publish pushes there over plain HTTP, as localhost:PORT/<repository>;
+	// the ECR API calls still go to AWS or --aws-endpoint.
+	// +optional
+	registry *dagger.Service,
 ) *CredexCi {
 	if nodeImage == "" {
 		nodeImage = defaultNodeImage
@@ -110,5 +125,6 @@ func New(
 		AwsSessionToken:     awsSessionToken,
 		AwsEndpoint:         awsEndpoint,
 		AwsEndpointURL:      awsEndpointURL,
+		RegistryService:     registry,
 	}
 }

@@ -65,6 +65,8 @@ module "service" {
   service_name                       = local.service_name
   task_family                        = local.task_family
   container_name                     = local.container_name
+  container_port                     = var.container_port
+  health_check_path                  = var.health_check_path
   image                              = var.image
   cpu                                = var.task_cpu
   memory                             = var.task_memory

@@ -108,6 +108,28 @@ variable "domain_name" {
 
 # --- Service ---------------------------------------------------------------
 
+variable "container_port" {
+  type        = number
+  description = "Port the application listens on: its PORT, the target group's port and the image's EXPOSE (credex-ci checks that they agree before a deploy)."
+  default     = 5000
+
+  validation {
+    condition     = var.container_port >= 1 && var.container_port <= 65535 && floor(var.container_port) == var.container_port
+    error_message = "container_port must be a TCP port number, 1-65535."
+  }
+}
+
+variable "health_check_path" {
+  type        = string
+  description = "Path the load balancer's health check requests, e.g. /health."
+  default     = "/health"
+
+  validation {
+    condition     = startswith(var.health_check_path, "/")
+    error_message = "health_check_path must start with /, e.g. /health."
+  }
+}
+
 variable "task_cpu" {
   type        = number
   description = "Fargate task CPU units (256, 512, 1024, 2048, 4096)."

@@ -28,6 +28,8 @@ func runTestbed(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.StringVar(&o.Scenario, "scenario", "healthy", "the scripted rollout: "+strings.Join(testbed.ScenarioNames(), ", "))
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:4566", "host:port of the AWS endpoint (port 0: a free one)")
 	fs.StringVar(&o.AppListen, "app-listen", "127.0.0.1:5055", "host:port of the stand-in app's /health (port 0: a free one)")
+	fs.StringVar(&o.RegistryListen, "registry-listen", "127.0.0.1:5050", "host:port of the container registry standing in for ECR's (port 0: a free one); Dagger takes it as --registry=tcp://localhost:PORT")
+	fs.BoolVar(&o.WithRepository, "with-repository", false, "create the staging ECR repository (IMMUTABLE, as `registry --env=stage` does), so `publish --env=stage` needs no Terraform")
 	fs.DurationVar(&o.Step, "step", time.Second, "time between two rollout state changes (slow: 5 times longer)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "credex-ci testbed: %s.\n\nNothing here reaches AWS: the endpoint is an in-process emulator with a static\ntest account (%s). The scenario's rollout starts when a client first\nlooks at the service, so the verify command you run watches it live.\n\nUsage:\n  credex-ci testbed [--scenario=%s] [flags]\n\nFlags:\n", testbedSummary, testbed.AccountID, strings.Join(testbed.ScenarioNames(), "|"))
@@ -65,7 +67,7 @@ func validateTestbed(o testbed.DemoOptions, args []string) error {
 	if !slices.Contains(testbed.ScenarioNames(), o.Scenario) {
 		return fmt.Errorf("unknown scenario %q: choose one of %s", o.Scenario, strings.Join(testbed.ScenarioNames(), ", "))
 	}
-	for flagName, addr := range map[string]string{"--listen": o.Listen, "--app-listen": o.AppListen} {
+	for flagName, addr := range map[string]string{"--listen": o.Listen, "--app-listen": o.AppListen, "--registry-listen": o.RegistryListen} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("%s %q is not host:port: pass e.g. %s=127.0.0.1:0", flagName, addr, flagName)
 		}

@@ -32,14 +32,14 @@ func (s *syncBuffer) String() string {
 
 // serveTestbed runs `credex-ci testbed` on free ports until the test ends
 // and returns what it printed once the instructions are out.
-func serveTestbed(t *testing.T, scenario string) string {
+func serveTestbed(t *testing.T, scenario string, extra ...string) string {
 	t.Helper()
 	isolateAWS(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"testbed", "--scenario=" + scenario, "--listen=127.0.0.1:0", "--app-listen=127.0.0.1:0", "--step=100ms"}, &stdout, &stderr)
+		done <- run(ctx, append([]string{"testbed", "--scenario=" + scenario, "--listen=127.0.0.1:0", "--app-listen=127.0.0.1:0", "--registry-listen=127.0.0.1:0", "--step=100ms"}, extra...), &stdout, &stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -148,7 +148,7 @@ func TestTestbedReportsATakenAddress(t *testing.T) {
 	printed := serveTestbed(t, "healthy")
 	_, rest, _ := strings.Cut(printed, "--aws-endpoint-url=http://")
 	addr, _, _ := strings.Cut(rest, " ")
-	code, _, errOut := cli(t, "testbed", "--listen="+addr, "--app-listen=127.0.0.1:0")
+	code, _, errOut := cli(t, "testbed", "--listen="+addr, "--app-listen=127.0.0.1:0", "--registry-listen=127.0.0.1:0")
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d\n%s", code, exitFailed, errOut)
 	}

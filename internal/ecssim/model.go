@@ -13,6 +13,7 @@ import (
 type cluster struct {
 	name, arn string
 	services  map[string]*service
+	echo      echo // settings, configuration
 }
 
 type containerDef struct {
@@ -34,6 +35,10 @@ type taskDef struct {
 	networkMode string
 	cpu, memory string
 	registered  time.Time
+	// status is ACTIVE, or INACTIVE once deregistered.
+	status       string
+	deregistered time.Time
+	echo         echo // compatibilities, platform, roles, volumes...
 }
 
 // essential returns the container whose exit stops the task: the first
@@ -47,12 +52,19 @@ func (td *taskDef) essential() containerDef {
 	return td.containers[0]
 }
 
-func (td *taskDef) wire() wireTaskDefinition {
-	return wireTaskDefinition{
-		TaskDefinitionArn: td.arn, Family: td.family, Revision: td.revision, Status: "ACTIVE",
+func (td *taskDef) wire() map[string]json.RawMessage {
+	out := td.echo.with(wireTaskDefinition{
+		TaskDefinitionArn: td.arn, Family: td.family, Revision: td.revision, Status: td.status,
 		ContainerDefinitions: td.raw, NetworkMode: td.networkMode, Cpu: td.cpu, Memory: td.memory,
-		RegisteredAt: at(td.registered),
+		RegisteredAt: at(td.registered), DeregisteredAt: at(td.deregistered),
+		Compatibilities: []string{"EC2", "FARGATE"}, RequiresAttributes: []any{},
+	})
+	for k, v := range map[string]string{"volumes": "[]", "placementConstraints": "[]"} {
+		if _, ok := out[k]; !ok {
+			out[k] = json.RawMessage(v)
+		}
 	}
+	return out
 }
 
 type scriptStep struct {
@@ -74,6 +86,7 @@ type service struct {
 	scenario      Scenario
 	script        []scriptStep
 	createdAt     time.Time
+	echo          echo // network configuration, deployment settings...
 }
 
 type deployment struct {

@@ -1,11 +1,23 @@
 package ecssim
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
 
+// serviceEchoed are the members of CreateService and UpdateService that
+// DescribeServices returns as they were set.
+var serviceEchoed = []string{
+	"serviceRegistries", "launchType", "capacityProviderStrategy", "platformVersion", "deploymentConfiguration",
+	"placementConstraints", "placementStrategy", "networkConfiguration", "healthCheckGracePeriodSeconds",
+	"schedulingStrategy", "deploymentController", "enableECSManagedTags", "propagateTags", "enableExecuteCommand",
+	"availabilityZoneRebalancing",
+}
+
 type serviceInput struct {
+	Tags                    []wireTag                    `json:"tags"`
+	Include                 []string                     `json:"include"`
 	Cluster                 string                       `json:"cluster"`
 	ServiceName             string                       `json:"serviceName"`
 	Service                 string                       `json:"service"`
@@ -39,7 +51,7 @@ func (s *Simulator) createService(body []byte, now time.Time) (any, *apiError) {
 	svc := &service{
 		cluster: c, name: in.ServiceName, arn: s.arn("service/" + c.name + "/" + in.ServiceName),
 		status: "ACTIVE", desired: 1, taskDef: td, loadBalancers: in.LoadBalancers, createdAt: now,
-		scenario: s.scenarios[c.name+"/"+in.ServiceName],
+		scenario: s.scenarios[c.name+"/"+in.ServiceName], echo: newEcho(body, serviceEchoed...),
 	}
 	if in.DesiredCount != nil {
 		svc.desired = *in.DesiredCount
@@ -48,8 +60,35 @@ func (s *Simulator) createService(body []byte, now time.Time) (any, *apiError) {
 		svc.breaker = *dc.DeploymentCircuitBreaker
 	}
 	c.services[svc.name] = svc
+	s.setTags(svc.arn, in.Tags)
 	s.createInitialDeployment(svc, now)
-	return map[string]any{"service": svc.wire()}, nil
+	return map[string]any{"service": s.serviceWire(svc, []string{"TAGS"})}, nil
+}
+
+// serviceWire is a service as DescribeServices reports it: what was set,
+// ECS's defaults for what was not, and its state.
+func (s *Simulator) serviceWire(svc *service, include []string) map[string]json.RawMessage {
+	out := svc.echo.with(svc.wire())
+	defaults := map[string]string{
+		"schedulingStrategy": `"REPLICA"`, "deploymentController": `{"type":"ECS"}`, "propagateTags": `"NONE"`,
+		"enableECSManagedTags": "false", "enableExecuteCommand": "false", "placementConstraints": "[]",
+		"placementStrategy": "[]", "serviceRegistries": "[]", "platformVersion": `"LATEST"`, "platformFamily": `"Linux"`,
+	}
+	for k, v := range defaults {
+		if _, ok := out[k]; !ok {
+			out[k] = json.RawMessage(v)
+		}
+	}
+	// The deployment configuration as set, with ECS's percentages by
+	// default and the circuit breaker as it is now.
+	dc := map[string]json.RawMessage{"maximumPercent": json.RawMessage("200"), "minimumHealthyPercent": json.RawMessage("100")}
+	_ = json.Unmarshal(svc.echo["deploymentConfiguration"], &dc)
+	dc["deploymentCircuitBreaker"], _ = json.Marshal(svc.breaker)
+	out["deploymentConfiguration"], _ = json.Marshal(dc)
+	if includes(include, "TAGS") {
+		out["tags"], _ = json.Marshal(s.tagsOf(svc.arn))
+	}
+	return out
 }
 
 // service finds an ACTIVE or DRAINING service for UpdateService and
@@ -87,6 +126,10 @@ func (s *Simulator) updateService(body []byte, now time.Time) (any, *apiError) {
 	if in.DesiredCount != nil {
 		svc.desired = *in.DesiredCount
 	}
+	if in.LoadBalancers != nil {
+		svc.loadBalancers = in.LoadBalancers
+	}
+	svc.echo.update(body, serviceEchoed...)
 	td := svc.taskDef
 	if in.TaskDefinition != "" {
 		if td, err = s.taskDef(in.TaskDefinition); err != nil {
@@ -96,7 +139,7 @@ func (s *Simulator) updateService(body []byte, now time.Time) (any, *apiError) {
 	if td != svc.taskDef || in.ForceNewDeployment {
 		s.startDeployment(svc, td, now)
 	}
-	return map[string]any{"service": svc.wire()}, nil
+	return map[string]any{"service": s.serviceWire(svc, nil)}, nil
 }
 
 func (s *Simulator) deleteService(body []byte, now time.Time) (any, *apiError) {
@@ -121,13 +164,14 @@ func (s *Simulator) deleteService(body []byte, now time.Time) (any, *apiError) {
 		}
 		svc.status, svc.deployments = "INACTIVE", nil
 	})
-	return map[string]any{"service": svc.wire()}, nil
+	return map[string]any{"service": s.serviceWire(svc, nil)}, nil
 }
 
 func (s *Simulator) describeServices(body []byte, now time.Time) (any, *apiError) {
 	var in struct {
 		Cluster  string   `json:"cluster"`
 		Services []string `json:"services"`
+		Include  []string `json:"include"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -139,14 +183,14 @@ func (s *Simulator) describeServices(body []byte, now time.Time) (any, *apiError
 	if len(in.Services) == 0 || len(in.Services) > 10 {
 		return nil, clientErr("InvalidParameterException", "services must name between 1 and 10 services.")
 	}
-	services, failures := []wireService{}, []wireFailure{}
+	services, failures := []map[string]json.RawMessage{}, []wireFailure{}
 	for _, ref := range in.Services {
 		name := ref
 		if i := strings.LastIndex(name, "/"); i >= 0 {
 			name = name[i+1:]
 		}
 		if svc := c.services[name]; svc != nil {
-			services = append(services, svc.wire())
+			services = append(services, s.serviceWire(svc, in.Include))
 			continue
 		}
 		failures = append(failures, wireFailure{Arn: s.arn("service/" + c.name + "/" + name), Reason: "MISSING"})

@@ -9,7 +9,8 @@ import (
 
 func (s *Simulator) createCluster(body []byte, now time.Time) (any, *apiError) {
 	var in struct {
-		ClusterName string `json:"clusterName"`
+		ClusterName string    `json:"clusterName"`
+		Tags        []wireTag `json:"tags"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -19,10 +20,14 @@ func (s *Simulator) createCluster(body []byte, now time.Time) (any, *apiError) {
 	}
 	c := s.clusters[in.ClusterName]
 	if c == nil {
-		c = &cluster{name: in.ClusterName, arn: s.arn("cluster/" + in.ClusterName), services: map[string]*service{}}
+		c = &cluster{name: in.ClusterName, arn: s.arn("cluster/" + in.ClusterName), services: map[string]*service{}, echo: echo{}}
 		s.clusters[in.ClusterName] = c
 	}
-	return map[string]any{"cluster": wireCluster{ClusterArn: c.arn, ClusterName: c.name, Status: "ACTIVE"}}, nil
+	// CreateCluster of an existing cluster is idempotent; its settings and
+	// tags are the new ones.
+	c.echo.update(body, "settings", "configuration", "serviceConnectDefaults")
+	s.setTags(c.arn, in.Tags)
+	return map[string]any{"cluster": s.clusterWire(c, []string{"TAGS"})}, nil
 }
 
 // cluster finds a cluster by name or ARN ("" is "default").
@@ -48,18 +53,22 @@ func (s *Simulator) registerTaskDefinition(body []byte, now time.Time) (any, *ap
 		NetworkMode          string          `json:"networkMode"`
 		Cpu                  string          `json:"cpu"`
 		Memory               string          `json:"memory"`
+		Tags                 []wireTag       `json:"tags"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	td := &taskDef{family: in.Family, raw: in.ContainerDefinitions, networkMode: in.NetworkMode, cpu: in.Cpu, memory: in.Memory, registered: now}
+	td := &taskDef{family: in.Family, raw: in.ContainerDefinitions, networkMode: in.NetworkMode, cpu: in.Cpu, memory: in.Memory, registered: now, status: "ACTIVE",
+		echo: newEcho(body, "requiresCompatibilities", "runtimePlatform", "executionRoleArn", "taskRoleArn", "volumes", "placementConstraints",
+			"pidMode", "ipcMode", "proxyConfiguration", "inferenceAccelerators", "ephemeralStorage", "enableFaultInjection")}
 	if err := json.Unmarshal(in.ContainerDefinitions, &td.containers); err != nil || in.Family == "" || len(td.containers) == 0 {
 		return nil, clientErr("ClientException", "Container.name should not be null or empty: a task definition needs a family and at least one named container definition.")
 	}
 	td.revision = int32(len(s.taskDefs[in.Family]) + 1)
 	td.arn = s.arn("task-definition/" + in.Family + ":" + strconv.Itoa(int(td.revision)))
 	s.taskDefs[in.Family] = append(s.taskDefs[in.Family], td)
-	return map[string]any{"taskDefinition": td.wire()}, nil
+	s.setTags(td.arn, in.Tags)
+	return map[string]any{"taskDefinition": td.wire(), "tags": s.tagsOf(td.arn)}, nil
 }
 
 // taskDef resolves "family", "family:revision" or an ARN.
@@ -83,7 +92,8 @@ func (s *Simulator) taskDef(ref string) (*taskDef, *apiError) {
 
 func (s *Simulator) describeTaskDefinition(body []byte, now time.Time) (any, *apiError) {
 	var in struct {
-		TaskDefinition string `json:"taskDefinition"`
+		TaskDefinition string   `json:"taskDefinition"`
+		Include        []string `json:"include"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -91,6 +101,33 @@ func (s *Simulator) describeTaskDefinition(body []byte, now time.Time) (any, *ap
 	td, err := s.taskDef(in.TaskDefinition)
 	if err != nil {
 		return nil, err
+	}
+	out := map[string]any{"taskDefinition": td.wire()}
+	if includes(in.Include, "TAGS") {
+		out["tags"] = s.tagsOf(td.arn)
+	}
+	return out, nil
+}
+
+// deregisterTaskDefinition marks a revision INACTIVE: services running it
+// keep it, DescribeTaskDefinition still answers, new services cannot use it.
+func (s *Simulator) deregisterTaskDefinition(body []byte, now time.Time) (any, *apiError) {
+	var in struct {
+		TaskDefinition string `json:"taskDefinition"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	name := in.TaskDefinition[strings.LastIndex(in.TaskDefinition, "/")+1:]
+	if !strings.Contains(name, ":") {
+		return nil, clientErr("ClientException", "A task definition revision must be specified: family:revision or its ARN.")
+	}
+	td, err := s.taskDef(in.TaskDefinition)
+	if err != nil {
+		return nil, err
+	}
+	if td.status != "INACTIVE" {
+		td.status, td.deregistered = "INACTIVE", now
 	}
 	return map[string]any{"taskDefinition": td.wire()}, nil
 }

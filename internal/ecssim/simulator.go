@@ -76,6 +76,7 @@ type Simulator struct {
 	scenarios   map[string]Scenario // by cluster/service
 	throttle    int
 	settlements []Settlement
+	tags        map[string][]wireTag // by resource ARN
 	seq         int
 	notices     []TaskEvent
 
@@ -98,6 +99,7 @@ func New(opts Options) *Simulator {
 		clusters:  map[string]*cluster{},
 		taskDefs:  map[string][]*taskDef{},
 		scenarios: map[string]Scenario{},
+		tags:      map[string][]wireTag{},
 	}
 }
 
@@ -150,15 +152,20 @@ func sameTaskDef(a, b string) bool {
 type handlerFunc func(s *Simulator, body []byte, now time.Time) (any, *apiError)
 
 var operations = map[string]handlerFunc{
-	"CreateCluster":          (*Simulator).createCluster,
-	"RegisterTaskDefinition": (*Simulator).registerTaskDefinition,
-	"DescribeTaskDefinition": (*Simulator).describeTaskDefinition,
-	"CreateService":          (*Simulator).createService,
-	"UpdateService":          (*Simulator).updateService,
-	"DeleteService":          (*Simulator).deleteService,
-	"DescribeServices":       (*Simulator).describeServices,
-	"ListTasks":              (*Simulator).listTasks,
-	"DescribeTasks":          (*Simulator).describeTasks,
+	"CreateCluster":            (*Simulator).createCluster,
+	"DescribeClusters":         (*Simulator).describeClusters,
+	"RegisterTaskDefinition":   (*Simulator).registerTaskDefinition,
+	"DescribeTaskDefinition":   (*Simulator).describeTaskDefinition,
+	"DeregisterTaskDefinition": (*Simulator).deregisterTaskDefinition,
+	"ListTagsForResource":      (*Simulator).listTagsForResource,
+	"TagResource":              (*Simulator).tagResource,
+	"UntagResource":            (*Simulator).untagResource,
+	"CreateService":            (*Simulator).createService,
+	"UpdateService":            (*Simulator).updateService,
+	"DeleteService":            (*Simulator).deleteService,
+	"DescribeServices":         (*Simulator).describeServices,
+	"ListTasks":                (*Simulator).listTasks,
+	"DescribeTasks":            (*Simulator).describeTasks,
 }
 
 // ServeHTTP answers one ECS API call.

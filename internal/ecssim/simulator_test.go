@@ -204,3 +204,79 @@ func TestErrorsAndThrottling(t *testing.T) {
 	// The SDK's standard retryer absorbs two throttles (three attempts).
 	describe(t, ctx, client)
 }
+
+// What the Terraform AWS provider reads back is what it wrote: tags,
+// cluster settings, a task definition's platform and a service's network
+// configuration; a deregistered revision stays describable.
+func TestTagsDescribeClustersAndTheEchoOfWhatWasSet(t *testing.T) {
+	ctx := t.Context()
+	client := newClient(t, ecssim.New(ecssim.Options{}))
+	tags := []types.Tag{{Key: aws.String("Project"), Value: aws.String("credex-core")}}
+	cl, err := client.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("c"), Tags: tags,
+		Settings: []types.ClusterSetting{{Name: types.ClusterSettingNameContainerInsights, Value: aws.String("enabled")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clusters, err := client.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{"c", "missing"}, Include: []types.ClusterField{types.ClusterFieldTags}})
+	if err != nil || len(clusters.Clusters) != 1 || len(clusters.Failures) != 1 || aws.ToString(clusters.Clusters[0].Status) != "ACTIVE" ||
+		aws.ToString(clusters.Clusters[0].Settings[0].Value) != "enabled" || len(clusters.Clusters[0].Tags) != 1 {
+		t.Fatalf("DescribeClusters = %+v, %v", clusters, err)
+	}
+	td, err := client.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("app"), NetworkMode: types.NetworkModeAwsvpc, Cpu: aws.String("512"), Memory: aws.String("1024"),
+		RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
+		RuntimePlatform:         &types.RuntimePlatform{OperatingSystemFamily: types.OSFamilyLinux, CpuArchitecture: types.CPUArchitectureX8664},
+		ContainerDefinitions:    []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("app@sha256:1")}},
+		Tags:                    tags,
+	})
+	if err != nil || len(td.Tags) != 1 {
+		t.Fatalf("RegisterTaskDefinition = %+v, %v", td, err)
+	}
+	arn := td.TaskDefinition.TaskDefinitionArn
+	got, err := client.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: arn, Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags}})
+	if err != nil || got.TaskDefinition.RuntimePlatform == nil || got.TaskDefinition.RuntimePlatform.CpuArchitecture != types.CPUArchitectureX8664 ||
+		len(got.TaskDefinition.RequiresCompatibilities) != 1 || len(got.Tags) != 1 {
+		t.Fatalf("DescribeTaskDefinition = %+v, %v", got, err)
+	}
+	svc, err := client.CreateService(ctx, &ecs.CreateServiceInput{
+		Cluster: cl.Cluster.ClusterArn, ServiceName: aws.String("s"), TaskDefinition: arn, DesiredCount: aws.Int32(1),
+		LaunchType: types.LaunchTypeFargate, PropagateTags: types.PropagateTagsService, Tags: tags,
+		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}},
+		DeploymentConfiguration: &types.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(50),
+			DeploymentCircuitBreaker: &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	services, err := client.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("c"), Services: []string{"s"}, Include: []types.ServiceField{types.ServiceFieldTags}})
+	if err != nil || len(services.Services) != 1 {
+		t.Fatalf("DescribeServices = %+v, %v", services, err)
+	}
+	s := services.Services[0]
+	dc := s.DeploymentConfiguration
+	if s.PropagateTags != types.PropagateTagsService || s.NetworkConfiguration.AwsvpcConfiguration.Subnets[0] != "subnet-1" || len(s.Tags) != 1 ||
+		aws.ToInt32(dc.MinimumHealthyPercent) != 50 || aws.ToInt32(dc.MaximumPercent) != 200 || !dc.DeploymentCircuitBreaker.Rollback ||
+		s.SchedulingStrategy != types.SchedulingStrategyReplica || s.DeploymentController.Type != types.DeploymentControllerTypeEcs {
+		t.Fatalf("service = %+v", s)
+	}
+	if _, err := client.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: svc.Service.ServiceArn, Tags: []types.Tag{{Key: aws.String("Owner"), Value: aws.String("ops")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: svc.Service.ServiceArn, TagKeys: []string{"Project"}}); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := client.ListTagsForResource(ctx, &ecs.ListTagsForResourceInput{ResourceArn: svc.Service.ServiceArn})
+	if err != nil || len(listed.Tags) != 1 || aws.ToString(listed.Tags[0].Key) != "Owner" {
+		t.Fatalf("ListTagsForResource = %+v, %v", listed, err)
+	}
+	if _, err := client.ListTagsForResource(ctx, &ecs.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:ecs:af-south-1:000000000000:service/c/nope")}); err == nil {
+		t.Fatal("ListTagsForResource of an unknown resource succeeded")
+	}
+	dereg, err := client.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: arn})
+	if err != nil || dereg.TaskDefinition.Status != types.TaskDefinitionStatusInactive || dereg.TaskDefinition.DeregisteredAt == nil {
+		t.Fatalf("DeregisterTaskDefinition = %+v, %v", dereg, err)
+	}
+	if _, err := client.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("app")}); err == nil {
+		t.Fatal("DeregisterTaskDefinition without a revision succeeded")
+	}
+}

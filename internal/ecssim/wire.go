@@ -134,12 +134,6 @@ type wireFailure struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-type wireCluster struct {
-	ClusterArn  string `json:"clusterArn"`
-	ClusterName string `json:"clusterName"`
-	Status      string `json:"status"`
-}
-
 type wireTaskDefinition struct {
 	TaskDefinitionArn    string          `json:"taskDefinitionArn"`
 	Family               string          `json:"family"`
@@ -150,6 +144,9 @@ type wireTaskDefinition struct {
 	Cpu                  string          `json:"cpu,omitempty"`
 	Memory               string          `json:"memory,omitempty"`
 	RegisteredAt         *epoch          `json:"registeredAt,omitempty"`
+	DeregisteredAt       *epoch          `json:"deregisteredAt,omitempty"`
+	Compatibilities      []string        `json:"compatibilities"`
+	RequiresAttributes   []any           `json:"requiresAttributes"`
 }
 
 // apiError is an ECS error as the SDK decodes it.

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -46,10 +47,24 @@ type Environment struct {
 	// AccountID and Region come from the tfvars file (see Load).
 	AccountID string `json:"accountId,omitempty"`
 	Region    string `json:"region,omitempty"`
+	// ContainerPort is the port the app listens on (its PORT; the load
+	// balancer's target port) and HealthCheckPath what the load balancer
+	// requests: the tfvars' container_port and health_check_path, or the
+	// stack's defaults (DefaultContainerPort, DefaultHealthCheckPath).
+	ContainerPort   int    `json:"containerPort,omitempty"`
+	HealthCheckPath string `json:"healthCheckPath,omitempty"`
 }
 
-// DefaultRegion is where credex-core runs unless a tfvars file says otherwise.
-const DefaultRegion = "af-south-1"
+// Defaults of the stack's variables (terraform/variables.tf) that a tfvars
+// file may leave out.
+const (
+	// DefaultRegion is where credex-core runs.
+	DefaultRegion = "af-south-1"
+	// DefaultContainerPort is the port credex-core listens on.
+	DefaultContainerPort = 5000
+	// DefaultHealthCheckPath is what the load balancer requests.
+	DefaultHealthCheckPath = "/health"
+)
 
 var all = []Environment{
 	{
@@ -174,6 +189,20 @@ func FromTFVars(name string, src []byte) (Environment, error) {
 	}
 	if !accountIDPattern.MatchString(e.AccountID) {
 		return e, fmt.Errorf("environment %s: terraform/%s must set aws_account_id to the 12-digit AWS account ID %s deploys to (found %q)", e.Name, e.TFVarsFile, e.TerraformEnv, e.AccountID)
+	}
+	e.ContainerPort, e.HealthCheckPath = DefaultContainerPort, DefaultHealthCheckPath
+	if p, ok := vars["container_port"]; ok {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return e, fmt.Errorf("environment %s: terraform/%s sets container_port = %s: set it to the TCP port the app listens on (1-65535), e.g. %d", e.Name, e.TFVarsFile, p, DefaultContainerPort)
+		}
+		e.ContainerPort = n
+	}
+	if p, ok := vars["health_check_path"]; ok {
+		if !strings.HasPrefix(p, "/") {
+			return e, fmt.Errorf("environment %s: terraform/%s sets health_check_path = %q: set it to a path starting with /, e.g. %q", e.Name, e.TFVarsFile, p, DefaultHealthCheckPath)
+		}
+		e.HealthCheckPath = p
 	}
 	return e, nil
 }

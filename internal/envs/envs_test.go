@@ -2,6 +2,8 @@ package envs
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -108,5 +110,57 @@ func TestFromTFVarsReadsTheGivenContents(t *testing.T) {
 	_, err = FromTFVars("stage", []byte("aws_region = \"af-south-1\"\n"))
 	if err == nil || !strings.Contains(err.Error(), "terraform/environments/staging.tfvars must set aws_account_id") {
 		t.Errorf("missing account ID should name the file and variable: %v", err)
+	}
+}
+
+func TestPortAndHealthCheckPathFromTFVars(t *testing.T) {
+	const account = "aws_account_id = \"222222222222\"\n"
+	e, err := FromTFVars("stage", []byte(account))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ContainerPort != DefaultContainerPort || e.HealthCheckPath != DefaultHealthCheckPath {
+		t.Errorf("defaults: port %d path %q", e.ContainerPort, e.HealthCheckPath)
+	}
+	e, err = FromTFVars("stage", []byte(account+"container_port = 3000\nhealth_check_path = \"/api/health\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ContainerPort != 3000 || e.HealthCheckPath != "/api/health" {
+		t.Errorf("set: port %d path %q", e.ContainerPort, e.HealthCheckPath)
+	}
+	for text, want := range map[string]string{
+		"container_port = 70000\n":         "sets container_port = 70000: set it to the TCP port the app listens on",
+		"container_port = \"http\"\n":      "sets container_port = http",
+		"health_check_path = \"health\"\n": `sets health_check_path = "health": set it to a path starting with /`,
+	} {
+		_, err := FromTFVars("prod", []byte(account+text))
+		if err == nil || !strings.Contains(err.Error(), "terraform/environments/production.tfvars "+want) {
+			t.Errorf("%q: err = %v, want %q", text, err, want)
+		}
+	}
+}
+
+// The repository's own tfvars set the port and path the stack uses.
+func TestTheStackSetsPortAndHealthCheckPath(t *testing.T) {
+	for _, name := range Names() {
+		e, err := Load(os.DirFS(filepath.Join("..", "..", "terraform")), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.ContainerPort != 5000 || e.HealthCheckPath != "/health" {
+			t.Errorf("%s: port %d path %q", name, e.ContainerPort, e.HealthCheckPath)
+		}
+		src, err := os.ReadFile(filepath.Join("..", "..", "terraform", e.TFVarsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars, err := ReadTFVars(src, e.TFVarsFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vars["container_port"] == "" || vars["health_check_path"] == "" {
+			t.Errorf("terraform/%s does not say container_port and health_check_path", e.TFVarsFile)
+		}
 	}
 }

@@ -51,6 +51,11 @@ type Metadata struct {
 	Source   string // repository URL
 	Version  string // the service's version (package.json)
 	Title    string // the service's name (package.json)
+	// Main and OutDir are the compiled entry point and its output
+	// directory (Package.Entrypoint), for the reference Dockerfile; empty
+	// when the service does not say.
+	Main   string
+	OutDir string
 }
 
 // NewMetadata combines a build's revision and creation time with the
@@ -59,6 +64,7 @@ func NewMetadata(pkg *Package, revision, created string) (Metadata, error) {
 	m := Metadata{Revision: revision}
 	if pkg != nil {
 		m.Source, m.Version, m.Title = pkg.Repository, pkg.Version, pkg.Name
+		m.Main, m.OutDir, _ = pkg.Entrypoint()
 	}
 	var problems []error
 	if revision != "" {
@@ -108,6 +114,8 @@ const (
 	ArgNodeImage = "NODE_IMAGE"
 	ArgRevision  = "REVISION"
 	ArgBuiltAt   = "BUILT_AT"
+	ArgOutDir    = "OUT_DIR"
+	ArgMain      = "MAIN"
 )
 
 // BuildArg is one Dockerfile build argument.
@@ -117,10 +125,14 @@ type BuildArg struct {
 }
 
 // BuildArgs returns the build arguments of an image build: the Node base
-// image, and the revision and build time when they are set (the production
-// stage turns them into APP_REVISION and APP_BUILT_AT for GET /health).
+// image, the output directory and entry point when the service names them,
+// and the revision and build time when they are set (the production stage
+// turns them into APP_REVISION and APP_BUILT_AT for GET /health).
 func (m Metadata) BuildArgs(nodeImage string) []BuildArg {
 	args := []BuildArg{{ArgNodeImage, nodeImage}}
+	if m.Main != "" {
+		args = append(args, BuildArg{ArgOutDir, m.OutDir}, BuildArg{ArgMain, m.Main})
+	}
 	if m.Revision != "" {
 		args = append(args, BuildArg{ArgRevision, m.Revision})
 	}

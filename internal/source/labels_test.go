@@ -97,6 +97,14 @@ func TestBuildArgsCarryOnlyBuildMetadata(t *testing.T) {
 	if got := (Metadata{}).BuildArgs(image); !slices.Equal(got, want[:1]) {
 		t.Errorf("without revision and time: %v, want only %v", got, want[:1])
 	}
+	m, err = NewMetadata(&Package{Scripts: map[string]string{"start": "node build/src/index.js"}}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []BuildArg{{ArgNodeImage, image}, {ArgOutDir, "build"}, {ArgMain, "build/src/index.js"}}
+	if got := m.BuildArgs(image); !slices.Equal(got, want) {
+		t.Errorf("a service compiled to build/: %v, want %v", got, want)
+	}
 }
 
 func TestTheReferenceDockerfileDeclaresTheBuildArgs(t *testing.T) {
@@ -104,7 +112,7 @@ func TestTheReferenceDockerfileDeclaresTheBuildArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, arg := range []string{ArgNodeImage, ArgRevision, ArgBuiltAt} {
+	for _, arg := range []string{ArgNodeImage, ArgRevision, ArgBuiltAt, ArgOutDir, ArgMain} {
 		if !strings.Contains(string(data), "ARG "+arg+"=") {
 			t.Errorf("the reference Dockerfile does not declare ARG %s", arg)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"reflect"
 	"strings"
 )
@@ -27,9 +28,9 @@ type Script struct {
 // RequiredScripts are the scripts every service must define: the Dockerfile
 // runs build, the test stage runs test, the production image runs start.
 var RequiredScripts = []Script{
-	{Name: "build", Purpose: "compile the service into dist/", Example: `"build": "tsc"`},
+	{Name: "build", Purpose: "compile the service (into dist/, build/ or another output directory)", Example: `"build": "tsc"`},
 	{Name: "test", Purpose: "run the unit tests and exit non-zero when one fails", Example: `"test": "node --test dist-test/test/unit/*.test.js"`},
-	{Name: "start", Purpose: "start the compiled service on PORT (the production image runs node dist/server.js)", Example: `"start": "node dist/server.js"`},
+	{Name: "start", Purpose: "start the compiled service on PORT (the reference Dockerfile's production image runs the file it names with node)", Example: `"start": "node dist/server.js"`},
 }
 
 // Package is the part of package.json the pipeline reads.
@@ -40,6 +41,8 @@ type Package struct {
 	// package.json has none).
 	Repository string
 	Scripts    map[string]string
+	// Main is package.json's "main", the package's entry point.
+	Main string
 }
 
 // HasScript reports whether package.json defines a non-empty script name.
@@ -52,6 +55,7 @@ type packageJSON struct {
 	Version    string            `json:"version"`
 	Scripts    map[string]string `json:"scripts"`
 	Repository json.RawMessage   `json:"repository"`
+	Main       string            `json:"main"`
 }
 
 // ParsePackage parses package.json; name says where it comes from in errors.
@@ -66,7 +70,7 @@ func ParsePackage(name string, data []byte) (*Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: package.json in %s: %v", ErrInvalidPackageJSON, name, err)
 	}
-	return &Package{Name: raw.Name, Version: raw.Version, Repository: repo, Scripts: raw.Scripts}, nil
+	return &Package{Name: raw.Name, Version: raw.Version, Repository: repo, Scripts: raw.Scripts, Main: raw.Main}, nil
 }
 
 // describeJSONError says what is wrong, in JSON's words rather than Go's,
@@ -145,4 +149,37 @@ func normaliseRepositoryURL(url string) string {
 		url = "https://github.com/" + url
 	}
 	return strings.TrimSuffix(url, ".git")
+}
+
+// ErrNoEntrypoint is wrapped by Entrypoint.
+var ErrNoEntrypoint = errors.New("no compiled entry point")
+
+// Entrypoint returns the compiled file the production image runs with node,
+// and the output directory holding it: from the start script
+// ("node build/src/index.js" gives build/src/index.js in build), or else
+// from package.json's "main". credex-ci's reference Dockerfile copies that
+// directory into the production image and runs that file, so a service
+// compiling to build/ works as well as one compiling to dist/.
+func (p *Package) Entrypoint() (main, outDir string, err error) {
+	fields := strings.Fields(p.Scripts["start"])
+	if len(fields) >= 2 && fields[0] == "node" {
+		for _, f := range fields[1:] {
+			if !strings.HasPrefix(f, "-") {
+				main = f
+				break
+			}
+		}
+	}
+	if main == "" {
+		main = p.Main
+	}
+	main = path.Clean(strings.TrimPrefix(main, "./"))
+	if main == "." || main == "" {
+		return "", "", fmt.Errorf(`%w: package.json's "start" script is not "node <file>" and it has no "main": credex-ci's reference Dockerfile runs the compiled entry point with node; write e.g. "start": "node dist/server.js"`, ErrNoEntrypoint)
+	}
+	outDir, _, nested := strings.Cut(main, "/")
+	if !nested || outDir == ".." || path.IsAbs(main) {
+		return "", "", fmt.Errorf(`%w: the entry point %s is not inside an output directory of the service: compile into one (e.g. tsc's outDir "dist") and start it from there, e.g. "start": "node dist/server.js"`, ErrNoEntrypoint, main)
+	}
+	return main, outDir, nil
 }

@@ -119,7 +119,7 @@ func TestValidateReportsEveryMissingScriptAndTheLockfile(t *testing.T) {
 		t.Fatalf("err = %v, want ErrMissingScript and ErrNoLockfile", err)
 	}
 	mustContain(t, err,
-		`package.json in --source=examples/app has no "build" script: add one to compile the service into dist/, e.g. "build": "tsc"`,
+		`package.json in --source=examples/app has no "build" script: add one to compile the service (into dist/, build/ or another output directory), e.g. "build": "tsc"`,
 		`no "test" script: add one to run the unit tests`,
 		"no package-lock.json in --source=examples/app", "run npm install and commit package-lock.json")
 	if strings.Contains(err.Error(), `"start"`) {
@@ -148,5 +148,47 @@ func TestRepositoryURLForms(t *testing.T) {
 		if pkg.Repository != want {
 			t.Errorf("%s: got %q, want %q", in, pkg.Repository, want)
 		}
+	}
+}
+
+func TestEntrypointFromTheStartScriptOrMain(t *testing.T) {
+	for _, c := range []struct {
+		start, main, wantMain, wantDir string
+	}{
+		{"node dist/server.js", "", "dist/server.js", "dist"},
+		{"node --enable-source-maps ./build/src/index.js", "x.js", "build/src/index.js", "build"},
+		{"ts-node src/index.ts", "build/src/index.js", "build/src/index.js", "build"},
+	} {
+		pkg := &Package{Scripts: map[string]string{"start": c.start}, Main: c.main}
+		main, dir, err := pkg.Entrypoint()
+		if err != nil || main != c.wantMain || dir != c.wantDir {
+			t.Errorf("start %q main %q: got %q in %q (%v), want %q in %q", c.start, c.main, main, dir, err, c.wantMain, c.wantDir)
+		}
+	}
+	_, _, err := (&Package{Scripts: map[string]string{"start": "ts-node src/index.ts"}}).Entrypoint()
+	if !errors.Is(err, ErrNoEntrypoint) {
+		t.Fatalf("err = %v", err)
+	}
+	mustContain(t, err, `"start" script is not "node <file>" and it has no "main"`, `"start": "node dist/server.js"`)
+	_, _, err = (&Package{Scripts: map[string]string{"start": "node server.js"}}).Entrypoint()
+	mustContain(t, err, "the entry point server.js is not inside an output directory")
+}
+
+// A service without a Dockerfile builds with the reference one, which needs
+// to know what to run; one with its own Dockerfile does not.
+func TestCheckBuildNeedsAnEntrypointOnlyForTheReferenceDockerfile(t *testing.T) {
+	reference := []byte("FROM n AS development\nFROM n AS test\nFROM n AS production\n")
+	pkg := `{"name": "x", "scripts": {"build": "tsc", "test": "jest", "start": "ts-node src/index.ts"}}`
+	_, err := CheckBuild(snapshot(pkg), TargetProduction, reference)
+	if !errors.Is(err, ErrNoEntrypoint) {
+		t.Errorf("reference Dockerfile: err = %v, want ErrNoEntrypoint", err)
+	}
+	if _, err := CheckBuild(snapshot(pkg), TargetTest, reference); err != nil {
+		t.Errorf("test target: %v", err)
+	}
+	own := snapshot(pkg, "Dockerfile")
+	own.Dockerfile = reference
+	if _, err := CheckBuild(own, TargetProduction, reference); err != nil {
+		t.Errorf("own Dockerfile: %v", err)
 	}
 }

@@ -1,8 +1,6 @@
 package source
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,54 +32,25 @@ func ValidateTarget(target string) error {
 }
 
 // Stages returns the names of a Dockerfile's named stages (FROM ... AS name),
-// lower-cased as Docker treats them, in order. It follows line continuations
-// and skips comments.
+// lower-cased as Docker treats them, in order; nil when the Dockerfile does
+// not parse.
 func Stages(dockerfile []byte) []string {
-	var stages []string
-	for _, instr := range instructions(dockerfile) {
-		fields := strings.Fields(instr)
-		if len(fields) < 4 || !strings.EqualFold(fields[0], "FROM") {
-			continue
-		}
-		if n := len(fields); strings.EqualFold(fields[n-2], "AS") {
-			stages = append(stages, strings.ToLower(fields[n-1]))
-		}
+	df, err := ParseDockerfile("the Dockerfile", false, dockerfile)
+	if err != nil {
+		return nil
 	}
-	return stages
-}
-
-// instructions joins a Dockerfile's continued lines (default escape "\")
-// and drops comment and blank lines.
-func instructions(dockerfile []byte) []string {
-	var out []string
-	var cur strings.Builder
-	sc := bufio.NewScanner(bytes.NewReader(dockerfile))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "#") || (line == "" && cur.Len() == 0) {
-			continue
-		}
-		if strings.HasSuffix(line, `\`) {
-			cur.WriteString(strings.TrimSuffix(line, `\`))
-			cur.WriteByte(' ')
-			continue
-		}
-		cur.WriteString(line)
-		out = append(out, cur.String())
-		cur.Reset()
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
-	}
-	return out
+	return df.StageNames()
 }
 
 // CheckStage checks that a Dockerfile defines the stage target. own says
 // whether it is the source's own Dockerfile or credex-ci's reference one,
 // which changes the fix.
 func CheckStage(dockerfile []byte, own bool, target string) error {
-	stages := Stages(dockerfile)
+	df, err := ParseDockerfile(dockerfileName(own), own, dockerfile)
+	if err != nil {
+		return err
+	}
+	stages := df.StageNames()
 	if slices.Contains(stages, strings.ToLower(target)) {
 		return nil
 	}
@@ -95,4 +64,12 @@ func CheckStage(dockerfile []byte, own bool, target string) error {
 	}
 	return fmt.Errorf("%w: the reference Dockerfile defines %s but not %q: pass a reference Dockerfile with that stage (the constructor's --reference-dockerfile), or use credex-ci's own",
 		ErrNoStage, defined, target)
+}
+
+// dockerfileName names the Dockerfile a build uses, in messages.
+func dockerfileName(own bool) string {
+	if own {
+		return "the source's Dockerfile"
+	}
+	return "credex-ci's reference Dockerfile"
 }

@@ -49,11 +49,14 @@ func CheckBuild(s Snapshot, target string, reference []byte) (*Package, error) {
 	if s.Dockerfile != nil {
 		dockerfile, own = s.Dockerfile, true
 	}
-	var stageErr error
+	var stageErr, entryErr error
 	if dockerfile != nil {
 		stageErr = CheckStage(dockerfile, own, target)
 	}
-	if err := errors.Join(err, stageErr); err != nil {
+	if pkg != nil && !own && target == TargetProduction {
+		_, _, entryErr = pkg.Entrypoint()
+	}
+	if err := errors.Join(err, stageErr, entryErr); err != nil {
 		return nil, err
 	}
 	return pkg, nil

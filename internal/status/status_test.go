@@ -206,18 +206,22 @@ func TestMissingAndDrainingService(t *testing.T) {
 // An AWS error names the service, the call and the cause once, with the
 // request ID AWS support asks for.
 func TestAWSErrorsNameTheCallOnce(t *testing.T) {
-	bed, d, c := staged(t, "healthy", false)
+	_, d, c := staged(t, "healthy", false)
 	c.Cluster = "credex-cluster-nope"
 	_, err := c.Check(t.Context())
 	want := regexp.MustCompile(`^service ` + d.Service + ` in cluster credex-cluster-nope: ECS DescribeServices: ClusterNotFoundException: Cluster not found\. \(request ID [0-9a-f-]{36}\) \(check the AWS credentials, region and endpoint\)$`)
 	if err == nil || !want.MatchString(err.Error()) {
 		t.Fatalf("err = %v\nwant %s", err, want)
 	}
-	bed.Close()
-	c.Cluster = d.Cluster
+	gone, err := testbed.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone.Close()
+	c.ECS, c.Cluster = gone.ECS(), d.Cluster
 	_, err = c.Check(t.Context())
 	if err == nil || !strings.HasPrefix(err.Error(), "service "+d.Service+" in cluster "+d.Cluster+": ECS DescribeServices failed after ") ||
-		!strings.HasSuffix(err.Error(), " attempts: dial tcp "+strings.TrimPrefix(bed.URL, "http://")+": connect: connection refused (check the AWS credentials, region and endpoint)") {
+		!strings.HasSuffix(err.Error(), " attempts: dial tcp "+strings.TrimPrefix(gone.URL, "http://")+": connect: connection refused (check the AWS credentials, region and endpoint)") {
 		t.Fatalf("err = %v", err)
 	}
 }

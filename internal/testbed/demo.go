@@ -19,9 +19,14 @@ type DemoOptions struct {
 	// Step is the simulator's time between two rollout state changes;
 	// zero means one second.
 	Step time.Duration
-	// Listen and AppListen are where the AWS endpoint and the app listen
-	// (host:port); empty means 127.0.0.1 on a free port.
-	Listen, AppListen string
+	// Listen, AppListen and RegistryListen are where the AWS endpoint, the
+	// app and the container registry listen (host:port); empty means
+	// 127.0.0.1 on a free port.
+	Listen, AppListen, RegistryListen string
+	// WithRepository creates the stage environment's ECR repository
+	// (IMMUTABLE, as `registry --env=stage` makes it), so publish runs
+	// without applying the registry stack first.
+	WithRepository bool
 	// TerraformDir receives the tfvars naming the bed's account; empty
 	// means a new temporary directory, removed by Close.
 	TerraformDir string
@@ -47,6 +52,8 @@ type Demo struct {
 	TerraformDir string
 	// Revision is the build the app reports.
 	Revision string
+	// Repository is the ECR repository created (WithRepository), or empty.
+	Repository string
 
 	removeDir bool
 	setup     Setup
@@ -89,8 +96,14 @@ func StartDemo(ctx context.Context, o DemoOptions) (_ *Demo, err error) {
 		}
 		d.removeDir = true
 	}
-	if d.Bed, err = StartWith(ctx, Options{Addr: o.Listen}); err != nil {
+	if d.Bed, err = StartWith(ctx, Options{Addr: o.Listen, RegistryAddr: o.RegistryListen}); err != nil {
 		return nil, err
+	}
+	if o.WithRepository {
+		if err = d.Bed.CreateRepository(ctx, env.RepositoryName(), false); err != nil {
+			return nil, err
+		}
+		d.Repository = env.RepositoryName()
 	}
 	if err = WriteTerraformDir(d.TerraformDir, AccountID, d.Bed.Region); err != nil {
 		return nil, err
@@ -179,6 +192,22 @@ func (d *Demo) VerifyArgs() []string {
 	}
 }
 
+// DaggerCommand is `dagger call` of a function against the bed: the AWS
+// endpoint and the registry as services (tcp://localhost:PORT: inside
+// Dagger, 127.0.0.1 is the function's own container), the bed's static
+// credentials as secrets, and the demo's terraform directory.
+func (d *Demo) DaggerCommand(function string) string {
+	_, awsPort, _ := strings.Cut(strings.TrimPrefix(d.Bed.URL, "http://"), ":")
+	lines := []string{
+		"AWS_ACCESS_KEY_ID=" + AccessKeyID + " AWS_SECRET_ACCESS_KEY=" + SecretAccessKey + " dagger call --source=examples/ledger-api",
+		"--terraform=" + d.TerraformDir,
+		"--aws-endpoint=tcp://localhost:" + awsPort + " --registry=" + d.Bed.Registry().Service(),
+		"--aws-access-key-id=env://AWS_ACCESS_KEY_ID --aws-secret-access-key=env://AWS_SECRET_ACCESS_KEY",
+		function,
+	}
+	return "  " + strings.Join(lines, " \\\n      ")
+}
+
 // shortTaskDefinition turns a task definition ARN into family:revision,
 // what a person reads and types.
 func shortTaskDefinition(arn string) string {
@@ -198,6 +227,10 @@ func (d *Demo) Instructions(program string) string {
 	fmt.Fprintf(&b, "  scenario       %s: %s rolls out to %s/%s\n", d.Scenario, d.TaskDefinition, env.ClusterName(), env.ServiceName())
 	fmt.Fprintf(&b, "                 as soon as a client first looks at the service, so you watch it live\n")
 	fmt.Fprintf(&b, "  app            %s/health reports build %s\n", d.App.URL, d.Revision)
+	fmt.Fprintf(&b, "  registry       localhost:%s stands in for ECR's registry (user AWS, the password of ECR GetAuthorizationToken)\n", d.Bed.Registry().Port)
+	if d.Repository != "" {
+		fmt.Fprintf(&b, "  repository     %s (IMMUTABLE), as `registry --env=stage` creates it\n", d.Repository)
+	}
 	fmt.Fprintf(&b, "  terraform dir  %s\n\n", d.TerraformDir)
 	fmt.Fprintf(&b, "In a second terminal, run:\n\n")
 	args := append(d.Environment(), strings.Fields(program)...)
@@ -214,6 +247,11 @@ func (d *Demo) Instructions(program string) string {
 		}
 		fmt.Fprintf(&b, "%s%s%s\n", indent, l, cont)
 	}
-	fmt.Fprintf(&b, "\nAdd --bench-duration=5s for a shorter benchmark. `watch`, `status`, `health` and `bench`\ntake the same flags; run again to see the settled outcome. Ctrl-C stops the test bed.\n")
+	fmt.Fprintf(&b, "\nAdd --bench-duration=5s for a shorter benchmark. `watch`, `status`, `health` and `bench`\ntake the same flags; run again to see the settled outcome.\n")
+	fmt.Fprintf(&b, "\nThrough Dagger (v0.21.8), the module reaches the bed as services:\n\n%s\n", d.DaggerCommand("publish --env=stage --revision=$(git rev-parse HEAD)"))
+	if d.Repository == "" {
+		fmt.Fprintf(&b, "(publish needs the ECR repository: start the bed with --with-repository, or run `registry --env=stage` first.)\n")
+	}
+	fmt.Fprintf(&b, "\nCtrl-C stops the test bed.\n")
 	return b.String()
 }

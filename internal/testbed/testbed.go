@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/sivchari/kumo"
@@ -56,6 +57,11 @@ type Bed struct {
 	server *http.Server
 	proxy  *httputil.ReverseProxy
 
+	// registry is the container registry standing in for ECR's.
+	registry *Registry
+	// kumoECR reaches kumo's ECR directly (repositories), not through route.
+	kumoECR *ecr.Client
+
 	// One SDK client each, so their connections are reused.
 	ecs  *ecs.Client
 	logs *cloudwatchlogs.Client
@@ -83,6 +89,9 @@ type Options struct {
 	// Addr is where the endpoint listens (host:port); empty means
 	// 127.0.0.1 on a free port.
 	Addr string
+	// RegistryAddr is where the container registry listens (host:port);
+	// empty means 127.0.0.1 on a free port.
+	RegistryAddr string
 }
 
 // Start starts kumo, the simulator and the routing endpoint on 127.0.0.1
@@ -118,6 +127,18 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 		return nil, fmt.Errorf("test bed: listening on %s: %w (is another test bed running? pick another host:port, or port 0 for a free one)", addr, err)
 	}
 	b.URL = "http://" + ln.Addr().String()
+	kumoCfg := b.Config()
+	kumoCfg.BaseEndpoint = aws.String(b.kumo.URL)
+	b.kumoECR = ecr.NewFromConfig(kumoCfg)
+	registryAddr := opts.RegistryAddr
+	if registryAddr == "" {
+		registryAddr = "127.0.0.1:0"
+	}
+	if b.registry, err = startRegistry(b, registryAddr); err != nil {
+		_ = ln.Close()
+		closeKumo(b.kumo)
+		return nil, err
+	}
 	b.server = &http.Server{Handler: http.HandlerFunc(b.route), ReadHeaderTimeout: 10 * time.Second, ConnState: b.trackConn}
 	go func() { _ = b.server.Serve(ln) }()
 	cfg := b.Config()
@@ -139,6 +160,7 @@ func (b *Bed) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = b.server.Shutdown(ctx)
+	b.registry.close(ctx)
 	closeKumo(b.kumo)
 }
 
@@ -178,7 +200,7 @@ func (b *Bed) route(w http.ResponseWriter, r *http.Request) {
 		b.Sim.ServeHTTP(w, r)
 		return
 	}
-	if b.serveTargetHealth(w, r) {
+	if b.serveTargetHealth(w, r) || b.serveECR(w, r) {
 		return
 	}
 	b.proxy.ServeHTTP(w, r)
@@ -193,6 +215,10 @@ func (b *Bed) Config() aws.Config {
 		BaseEndpoint: aws.String(b.URL),
 	}
 }
+
+// Registry is the bed's container registry, which the bed's ECR image
+// operations answer from.
+func (b *Bed) Registry() *Registry { return b.registry }
 
 // ECS is the bed's ECS client (the real SDK client, talking to the simulator).
 func (b *Bed) ECS() *ecs.Client { return b.ecs }

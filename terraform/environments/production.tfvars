@@ -8,6 +8,11 @@ environment    = "production"
 
 vpc_cidr = "10.50.0.0/16"
 
+# The port credex-core listens on (the image's EXPOSE must match: credex-ci
+# checks before a deploy) and the path the load balancer's health check asks.
+container_port    = 5000
+health_check_path = "/health"
+
 task_cpu           = 1024
 task_memory        = 2048
 desired_count      = 2

@@ -8,6 +8,11 @@ environment    = "staging"
 
 vpc_cidr = "10.40.0.0/16"
 
+# The port credex-core listens on (the image's EXPOSE must match: credex-ci
+# checks before a deploy) and the path the load balancer's health check asks.
+container_port    = 5000
+health_check_path = "/health"
+
 task_cpu           = 512
 task_memory        = 1024
 desired_count      = 1

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
+	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/publish"
+	"github.com/great-sun-group/credex-ci/internal/source"
+)
+
+// Publish builds the production image of a revision for linux/amd64 and
+// pushes it to the environment's ECR repository (created by registry),
+// tagged with the revision and the environment's name (staging,
+// production). Returns the image pinned by digest,
+// <repository>@sha256:<digest>, for plan --image. The repository's tags are
+// immutable: publishing a revision already there pushes nothing and
+// returns the digest pushed before.
+// +cache="never"
+func (m *CredexCi) Publish(
+	ctx context.Context,
+	// Environment: stage or prod.
+	env string,
+	// Git commit SHA being published (full 40 hex digits), e.g.
+	// $(git rev-parse HEAD): the image's tag and revision label.
+	revision string,
+	// Build time, RFC 3339, e.g. $(date -u +%Y-%m-%dT%H:%M:%SZ).
+	// +optional
+	created string,
+) (string, error) {
+	e, err := m.loadEnv(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	if err := publish.CheckRevision(revision); err != nil {
+		return "", err
+	}
+	image, err := m.Build(ctx, source.TargetProduction, fargatePlatform, revision, created)
+	if err != nil {
+		return "", err
+	}
+	return m.publish(ctx, e, image, revision)
+}
+
+// fargatePlatform is the platform ECS Fargate runs the image on.
+const fargatePlatform dagger.Platform = "linux/amd64"
+
+// publish pushes a built image to the environment's repository, tagged
+// revision and the environment's name, and returns
+// <repository>@sha256:<digest>. It builds nothing itself: the image is
+// evaluated only when the revision is not in the repository yet. The ECR
+// password exists only in memory and as a Dagger secret.
+func (m *CredexCi) publish(ctx context.Context, e envs.Environment, image *dagger.Container, revision string) (string, error) {
+	if err := publish.CheckRevision(revision); err != nil {
+		return "", err
+	}
+	static, err := m.staticCredentials(ctx)
+	if err != nil {
+		return "", err
+	}
+	ep, err := m.endpoint(ctx)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := awsconf.Load(ctx, awsconf.Options{Region: e.Region, EndpointURL: ep.InProcess, Static: static})
+	if err != nil {
+		return "", err
+	}
+	if _, err := awsconf.Preflight(ctx, cfg, e); err != nil {
+		return "", fmt.Errorf("%w; nothing was pushed", err)
+	}
+	pushHost, err := m.registryHost(ctx)
+	if err != nil {
+		return "", err
+	}
+	p := &publish.Publisher{ECR: ecr.NewFromConfig(cfg), Env: e, PushHost: pushHost, Progress: os.Stderr}
+	res, err := p.Publish(ctx, revision, func(ctx context.Context, ref string, login publish.Login) (string, error) {
+		if err := checkPublishable(ctx, image, revision); err != nil {
+			return "", err
+		}
+		password := dag.SetSecret("credex-ci-ecr-password-"+e.Name, login.Password)
+		return image.WithRegistryAuth(login.Host, login.Username, password).
+			Publish(ctx, ref, dagger.ContainerPublishOpts{RegistryService: m.RegistryService})
+	})
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(os.Stderr, res.Summary())
+	return res.Image, nil
+}
+
+// checkPublishable refuses an image Fargate would not run, or one labelled
+// with another revision than the tag it is about to get.
+func checkPublishable(ctx context.Context, image *dagger.Container, revision string) error {
+	platform, err := image.Platform(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the image's platform: %w", err)
+	}
+	if platform != fargatePlatform {
+		return fmt.Errorf("the image is for %s, but Fargate runs %s: build it with --platform=%s", platform, fargatePlatform, fargatePlatform)
+	}
+	label, err := image.Label(ctx, source.LabelRevision)
+	if err != nil {
+		return fmt.Errorf("reading the image's %s label: %w", source.LabelRevision, err)
+	}
+	if label != "" && label != revision {
+		return fmt.Errorf("the image is labelled revision %s but is being published as %s: build it with --revision=%s", label, revision, revision)
+	}
+	return nil
+}
+
+// registryHost is where images are pushed when --registry stands in for
+// ECR: localhost:<the service's port>. Container.Publish with the service
+// as RegistryService aliases the ref's host (localhost) to the service and
+// keeps its port, and the engine speaks plain HTTP to localhost registries
+// only (containerd's MatchLocalhost), so the host must be localhost.
+func (m *CredexCi) registryHost(ctx context.Context) (string, error) {
+	if m.RegistryService == nil {
+		return "", nil
+	}
+	endpoint, err := m.RegistryService.Endpoint(ctx)
+	if err != nil {
+		return "", fmt.Errorf("--registry: %w (give it as tcp://localhost:PORT; is the registry running on that port of your machine?)", err)
+	}
+	_, port, err := net.SplitHostPort(endpoint)
+	if err != nil || port == "" {
+		return "", fmt.Errorf("--registry has no port (%q): give it as tcp://localhost:PORT", endpoint)
+	}
+	return "localhost:" + port, nil
+}
