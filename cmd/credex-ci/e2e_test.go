@@ -105,6 +105,19 @@ func verifyArgs(t *testing.T, cmd string, b *testbed.Bed, d *testbed.Deployment,
 	return append(args, extra...)
 }
 
+// verifyReport runs cmd (verify, watch) on d, with the app a (or none),
+// requires the exit code, and returns the Markdown, the progress and the
+// JSON report.
+func verifyReport(t *testing.T, code int, cmd string, b *testbed.Bed, d *testbed.Deployment, a *app) (out, progress string, r jsonReport) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "r.json")
+	got, out, progress := cli(t, verifyArgs(t, cmd, b, d, a, "--report-json="+path)...)
+	if got != code {
+		t.Fatalf("exit %d, want %d\n%s\n%s", got, code, out, progress)
+	}
+	return out, progress, readReport(t, path)
+}
+
 // jsonReport reads a --report-json file.
 type jsonReport struct {
 	Verdict string `json:"verdict"`
@@ -155,12 +168,7 @@ func mustContain(t *testing.T, what, text string, wants ...string) {
 func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
 	b, d := bedWith(t, "healthy", func(s *testbed.Setup) { s.DeregistrationDelay = 30 * time.Second })
 	a := healthyApp(t)
-	dir := t.TempDir()
-	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)
-	if code != exitVerified {
-		t.Fatalf("exit %d\n%s\n%s", code, out, progress)
-	}
-	r := readReport(t, filepath.Join(dir, "r.json"))
+	out, progress, r := verifyReport(t, exitVerified, "verify", b, d, a)
 	want := map[string]string{"preflight": "pass", "rollout": "pass", "status": "pass", "health": "pass", "integration": "skip", "bench": "pass"}
 	for name, v := range want {
 		if r.verdicts()[name] != v {
@@ -178,12 +186,7 @@ func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
 func TestVerifyCircuitBreakerRollback(t *testing.T) {
 	b, d := bed(t, "rollback")
 	a := healthyApp(t)
-	dir := t.TempDir()
-	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)
-	if code != exitFailed {
-		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailed, out, progress)
-	}
-	r := readReport(t, filepath.Join(dir, "r.json"))
+	out, _, r := verifyReport(t, exitFailed, "verify", b, d, a)
 	v := r.verdicts()
 	if v["rollout"] != "fail" || v["status"] != "skip" || v["health"] != "skip" || v["bench"] != "skip" {
 		t.Errorf("verdicts %v", v)
@@ -395,12 +398,7 @@ func TestCredentialsInTheEnvironmentNeverReachTheReport(t *testing.T) {
 // retryer backs off and slows its own calls down for a few seconds).
 func TestThrottlingIsExplained(t *testing.T) {
 	b, d := bed(t, "throttled")
-	dir := t.TempDir()
-	code, out, progress := cli(t, verifyArgs(t, "watch", b, d, nil, "--report-json="+filepath.Join(dir, "r.json"))...)
-	if code != exitVerified {
-		t.Fatalf("exit %d\n%s\n%s", code, out, progress)
-	}
-	r := readReport(t, filepath.Join(dir, "r.json"))
+	out, progress, r := verifyReport(t, exitVerified, "watch", b, d, nil)
 	note := regexp.MustCompile(`^AWS throttled 2 requests \(ECS DescribeServices × 2\): the SDK retried 1 of \d+ calls? 2 times, over [0-9.]+m?s in all$`)
 	var rollout []string
 	for _, c := range r.Checks {
@@ -424,12 +422,7 @@ func TestThrottlingIsExplained(t *testing.T) {
 func TestVerifySupersededByANewerDeployment(t *testing.T) {
 	b, d := bed(t, "superseded")
 	a := healthyApp(t)
-	dir := t.TempDir()
-	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)
-	if code != exitSuperseded {
-		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitSuperseded, out, progress)
-	}
-	r := readReport(t, filepath.Join(dir, "r.json"))
+	out, _, r := verifyReport(t, exitSuperseded, "verify", b, d, a)
 	if v := r.verdicts(); r.Verdict != "fail" || v["rollout"] != "fail" || v["status"] != "skip" || v["bench"] != "skip" || r.Checks[1].Outcome != "superseded" {
 		t.Errorf("verdict %s, checks %+v", r.Verdict, r.Checks)
 	}

@@ -23,9 +23,9 @@ import (
 // several times per step.
 const step = 100 * time.Millisecond
 
-// watch stages a preset scenario on a fresh test bed and watches it through
-// real SDK clients over HTTP, collecting the streamed progress.
-func watch(t *testing.T, scenario string, timeout time.Duration, edit func(*testbed.Setup)) (*rollout.Result, *testbed.Deployment, []rollout.Progress) {
+// deployOn stages a preset scenario with the given step on a fresh test bed
+// (the test runs in parallel with the others).
+func deployOn(t *testing.T, scenario string, step time.Duration, edit func(*testbed.Setup)) (*testbed.Bed, *testbed.Deployment) {
 	t.Helper()
 	t.Parallel()
 	bed, err := testbed.Start(t.Context())
@@ -44,6 +44,14 @@ func watch(t *testing.T, scenario string, timeout time.Duration, edit func(*test
 	if err != nil {
 		t.Fatal(err)
 	}
+	return bed, d
+}
+
+// watch stages a preset scenario on a fresh test bed and watches it through
+// real SDK clients over HTTP, collecting the streamed progress.
+func watch(t *testing.T, scenario string, timeout time.Duration, edit func(*testbed.Setup)) (*rollout.Result, *testbed.Deployment, []rollout.Progress) {
+	t.Helper()
+	bed, d := deployOn(t, scenario, step, edit)
 	w := d.Watcher(bed)
 	w.MinInterval, w.MaxInterval = 20*time.Millisecond, 100*time.Millisecond
 	var mu sync.Mutex
@@ -278,21 +286,8 @@ func TestBadInputNamesTheFix(t *testing.T) {
 // deployed again by hand right after ours) is not a success, even though
 // ECS never marks ours FAILED; nor is it a rollback: it is superseded.
 func TestReplacedDeploymentIsSuperseded(t *testing.T) {
-	t.Parallel()
-	bed, err := testbed.Start(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bed.Close)
-	setup, err := testbed.Preset("slow", step)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := bed.Deploy(t.Context(), setup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = bed.ECS().UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.PreviousTaskDefinition)})
+	bed, d := deployOn(t, "slow", step, nil)
+	_, err := bed.ECS().UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.PreviousTaskDefinition)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,20 +336,7 @@ func registerNext(t *testing.T, bed *testbed.Bed, d *testbed.Deployment) string 
 // Someone else deploys a newer revision while the watch runs: the watch
 // reports superseded, naming the newer task definition.
 func TestNewerDeploymentWhileWatchingIsSuperseded(t *testing.T) {
-	t.Parallel()
-	bed, err := testbed.Start(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bed.Close)
-	setup, err := testbed.Preset("slow", step)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := bed.Deploy(t.Context(), setup)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bed, d := deployOn(t, "slow", step, nil)
 	newer := registerNext(t, bed, d)
 	w := d.Watcher(bed)
 	w.MinInterval, w.MaxInterval = 20*time.Millisecond, 100*time.Millisecond
@@ -388,20 +370,7 @@ func TestNewerDeploymentWhileWatchingIsSuperseded(t *testing.T) {
 // evidence: an older revision runs and nothing says a newer deployment
 // replaced ours.
 func TestRollbackSeenLateIsStillARollback(t *testing.T) {
-	t.Parallel()
-	bed, err := testbed.Start(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bed.Close)
-	setup, err := testbed.Preset("rollback", 10*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := bed.Deploy(t.Context(), setup)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bed, d := deployOn(t, "rollback", 10*time.Millisecond, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	if _, err := bed.WaitSettled(ctx, d); err != nil {
@@ -433,20 +402,7 @@ func (noListTasks) ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.
 
 // Evidence that cannot be read does not cost the operator the verdict.
 func TestUnreadableEvidenceKeepsTheVerdict(t *testing.T) {
-	t.Parallel()
-	bed, err := testbed.Start(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bed.Close)
-	setup, err := testbed.Preset("breaker-failed", step)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := bed.Deploy(t.Context(), setup)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bed, d := deployOn(t, "breaker-failed", step, nil)
 	w := d.Watcher(bed)
 	w.ECS = noListTasks{bed.ECS()}
 	w.MinInterval, w.MaxInterval = 20*time.Millisecond, 100*time.Millisecond
@@ -468,22 +424,9 @@ func TestUnreadableEvidenceKeepsTheVerdict(t *testing.T) {
 // drops our FAILED deployment before the next one: the service events
 // still tell a rollback from a newer deployment.
 func TestRollbackBetweenTwoPollsIsARollback(t *testing.T) {
-	t.Parallel()
-	bed, err := testbed.Start(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bed.Close)
 	// Ours fails at 3 × 50 ms and is dropped a step later, well inside the
 	// watcher's 500 ms between its first two polls.
-	setup, err := testbed.Preset("rollback", 50*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := bed.Deploy(t.Context(), setup)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bed, d := deployOn(t, "rollback", 50*time.Millisecond, nil)
 	w := d.Watcher(bed)
 	w.MinInterval, w.MaxInterval = 500*time.Millisecond, 500*time.Millisecond
 	var seen []string

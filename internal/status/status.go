@@ -296,15 +296,23 @@ func (c Checker) checkTargets(ctx context.Context, r *Result, targetGroupARN str
 		if interval <= 0 {
 			interval = DefaultPollInterval
 		}
+		poll, deadline := time.NewTicker(interval), time.NewTimer(bound)
+	wait:
 		for slices.ContainsFunc(targets, func(t Target) bool { return t.State == "initial" }) {
-			left := bound - time.Since(start)
-			if left <= 0 || !sleep(ctx, min(interval, left)) {
-				break
+			select {
+			case <-ctx.Done():
+				break wait
+			case <-deadline.C:
+				break wait
+			case <-poll.C:
 			}
 			if targets, err = c.readTargets(ctx, targetGroupARN, current); err != nil {
+				poll.Stop()
 				return err
 			}
 		}
+		poll.Stop()
+		deadline.Stop()
 		waited = time.Since(start)
 	}
 
@@ -429,17 +437,6 @@ func filter(targets []Target, keep func(Target) bool) []Target {
 		}
 	}
 	return out
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 func round(d time.Duration) time.Duration {
