@@ -53,6 +53,9 @@ func (v *verification) bench(ctx context.Context, c *report.Check) error {
 	figures := fmt.Sprintf("p50 %s, p95 %s, p99 %s, max %s, %.1f req/s, %.2f%% errors",
 		ms(res.Latency.P50), ms(res.Latency.P95), ms(res.Latency.P99), ms(res.Latency.Max), res.Throughput, res.ErrorRate*100)
 	c.Evidence = append(c.Evidence, errorSamples(res.ErrorSamples)...)
+	if res.Aborted > 0 {
+		c.Evidence = append(c.Evidence, fmt.Sprintf("%d request(s) in flight were abandoned when the benchmark was cut short (not counted)", res.Aborted))
+	}
 	if violations := res.Evaluate(th); len(violations) > 0 {
 		c.Verdict = report.Fail
 		c.Summary = strings.Join(violations, "; ")

@@ -2,7 +2,9 @@ package verify
 
 import (
 	"context"
+	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,5 +70,42 @@ func TestEachErrorNamesItsContextOnce(t *testing.T) {
 		if c.Name == CheckBench && (len(c.Evidence) < 2 || c.Evidence[1] != "6 × dial tcp "+gone+": connect: connection refused") {
 			t.Errorf("bench evidence %q lacks the requests' error", c.Evidence)
 		}
+	}
+}
+
+// A benchmark cut short (here the run's context ends while every request
+// waits on an API that never answers) stops at once rather than after the
+// requests' 10 s timeout, says the check ran out of time, and counts what
+// it abandoned.
+func TestBenchCutShortStopsAtOnceAndSaysSo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	stage, _ := envs.Lookup("stage")
+	p, _ := PolicyFor("stage")
+	p.BenchDuration, p.BenchRate, p.BenchRequestTimeout = time.Minute, 20, 10*time.Second
+	v := &verification{cfg: Config{Env: stage, Policy: p, Target: report.Target{URL: "http://" + ln.Addr().String()}}.withDefaults(), progress: newProgress(nil, func(s string) string { return s })}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	c := runStep(ctx, v.step(CheckBench))
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the bench check returned after %s, want it soon after the 300 ms cut (the requests' timeout is 10 s)", took)
+	}
+	if c.Verdict != report.Fail || !c.TimedOut || !slices.ContainsFunc(c.Evidence, func(e string) bool {
+		return regexp.MustCompile(`^\d+ request\(s\) in flight were abandoned when the benchmark was cut short \(not counted\)$`).MatchString(e)
+	}) {
+		t.Fatalf("%s (timed out %v): %s\n%q", c.Verdict, c.TimedOut, c.Summary, c.Evidence)
 	}
 }
