@@ -67,6 +67,6 @@ test-fixture:
 bindings:
 	"$(SHARED)/dagger-codegen/generate" .
 
-## bench: the performance figures (rollout outcome detection, load generator vs autocannon)
+## bench: the performance figures (rollout outcome detection, the deploy graph vs its critical path, load generator vs autocannon)
 bench:
 	go run ./cmd/credex-bench

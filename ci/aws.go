@@ -45,19 +45,47 @@ func (m *CredexCi) endpoint(ctx context.Context) (awsEndpoint, error) {
 	if m.AwsEndpoint == nil {
 		return awsEndpoint{}, nil
 	}
-	svc, err := m.AwsEndpoint.Start(ctx)
+	svc, err := startService(ctx, m.AwsEndpoint, "--aws-endpoint", awsAlias, "is the test bed or emulator running on that port of your machine?")
 	if err != nil {
-		return awsEndpoint{}, fmt.Errorf("starting --aws-endpoint: %w (is the test bed or emulator running on that port of your machine?)", err)
+		return awsEndpoint{}, err
 	}
-	in, err := svc.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
+	return awsEndpoint{InProcess: svc.InProcess, InContainer: svc.InContainer, service: svc.service}, nil
+}
+
+// hostService is a service given as tcp://localhost:PORT (on the user's
+// machine), started: the function's own code reaches it at InProcess, the
+// containers it is bound into (bind) at InContainer, http://<alias>:PORT.
+type hostService struct {
+	InProcess, InContainer string
+	alias                  string
+	service                *dagger.Service
+}
+
+// startService starts a service argument and resolves both its URLs; flag
+// and hint make the errors say which argument and what to check.
+func startService(ctx context.Context, svc *dagger.Service, flag, alias, hint string) (hostService, error) {
+	started, err := svc.Start(ctx)
 	if err != nil {
-		return awsEndpoint{}, fmt.Errorf("--aws-endpoint: %w (give it as tcp://localhost:PORT)", err)
+		return hostService{}, fmt.Errorf("starting %s: %w (%s)", flag, err, hint)
+	}
+	in, err := started.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
+	if err != nil {
+		return hostService{}, fmt.Errorf("%s: %w (give it as tcp://localhost:PORT)", flag, err)
 	}
 	u, err := url.Parse(in)
 	if err != nil || u.Port() == "" {
-		return awsEndpoint{}, fmt.Errorf("--aws-endpoint has no port (%q): give it as tcp://localhost:PORT", in)
+		return hostService{}, fmt.Errorf("%s has no port (%q): give it as tcp://localhost:PORT", flag, in)
 	}
-	return awsEndpoint{InProcess: in, InContainer: "http://" + awsAlias + ":" + u.Port(), service: svc}, nil
+	return hostService{InProcess: in, InContainer: "http://" + alias + ":" + u.Port(), alias: alias, service: started}, nil
+}
+
+// bind makes the service reachable from c at InContainer (nothing to do
+// for a URL that is not a service).
+func (s hostService) bind(c *dagger.Container) *dagger.Container {
+	if s.service == nil {
+		return c
+	}
+	return c.WithServiceBinding(s.alias, s.service)
 }
 
 // withAWS gives a container the pipeline's AWS credentials, only ever as

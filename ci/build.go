@@ -116,10 +116,7 @@ func (m *CredexCi) dockerfileFindings(ctx context.Context, src *checkedSource) (
 // deploys, from their tfvars.
 func (m *CredexCi) stackPorts(ctx context.Context) ([]source.StackPort, error) {
 	var ports []source.StackPort
-	for _, name := range envs.Names() {
-		if e, err := envs.Lookup(name); err != nil || e.TFVarsFile == "" {
-			continue // an environment without a stack (local)
-		}
+	for _, name := range envs.AWSNames() {
 		e, err := m.loadEnv(ctx, name)
 		if err != nil {
 			return nil, err

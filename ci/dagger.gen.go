@@ -66,6 +66,7 @@ func (r CredexCi) MarshalJSON() ([]byte, error) {
 		ReferenceDockerfile *dagger.File
 		NodeImage           string
 		TerraformImage      string
+		Neo4jImage          string
 		AwsAccessKeyID      *dagger.Secret
 		AwsSecretAccessKey  *dagger.Secret
 		AwsSessionToken     *dagger.Secret
@@ -78,6 +79,7 @@ func (r CredexCi) MarshalJSON() ([]byte, error) {
 	concrete.ReferenceDockerfile = r.ReferenceDockerfile
 	concrete.NodeImage = r.NodeImage
 	concrete.TerraformImage = r.TerraformImage
+	concrete.Neo4jImage = r.Neo4jImage
 	concrete.AwsAccessKeyID = r.AwsAccessKeyID
 	concrete.AwsSecretAccessKey = r.AwsSecretAccessKey
 	concrete.AwsSessionToken = r.AwsSessionToken
@@ -94,6 +96,7 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 		ReferenceDockerfile *dagger.File
 		NodeImage           string
 		TerraformImage      string
+		Neo4jImage          string
 		AwsAccessKeyID      *dagger.Secret
 		AwsSecretAccessKey  *dagger.Secret
 		AwsSessionToken     *dagger.Secret
@@ -110,6 +113,7 @@ func (r *CredexCi) UnmarshalJSON(bs []byte) error {
 	r.ReferenceDockerfile = concrete.ReferenceDockerfile
 	r.NodeImage = concrete.NodeImage
 	r.TerraformImage = concrete.TerraformImage
+	r.Neo4jImage = concrete.Neo4jImage
 	r.AwsAccessKeyID = concrete.AwsAccessKeyID
 	r.AwsSecretAccessKey = concrete.AwsSecretAccessKey
 	r.AwsSessionToken = concrete.AwsSessionToken
@@ -333,6 +337,132 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*CredexCi).Build(&parent, ctx, target, platform, revision, created)
+		case "Deploy":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var revision string
+			if inputArgs["revision"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["revision"]), &revision)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg revision", err))
+				}
+			}
+			var confirm string
+			if inputArgs["confirm"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["confirm"]), &confirm)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg confirm", err))
+				}
+			}
+			var rollbackOnFailure string
+			if inputArgs["rollbackOnFailure"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["rollbackOnFailure"]), &rollbackOnFailure)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg rollbackOnFailure", err))
+				}
+			}
+			var testScript string
+			if inputArgs["testScript"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testScript"]), &testScript)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testScript", err))
+				}
+			}
+			var testEnv []string
+			if inputArgs["testEnv"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testEnv"]), &testEnv)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testEnv", err))
+				}
+			}
+			var testSecrets *dagger.Secret
+			if inputArgs["testSecrets"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testSecrets"]), &testSecrets)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testSecrets", err))
+				}
+			}
+			var checks string
+			if inputArgs["checks"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["checks"]), &checks)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg checks", err))
+				}
+			}
+			var apiUrl string
+			if inputArgs["apiURL"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["apiURL"]), &apiUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiURL", err))
+				}
+			}
+			var api *dagger.Service
+			if inputArgs["api"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["api"]), &api)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg api", err))
+				}
+			}
+			var healthPath string
+			if inputArgs["healthPath"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthPath"]), &healthPath)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthPath", err))
+				}
+			}
+			var benchPaths string
+			if inputArgs["benchPaths"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["benchPaths"]), &benchPaths)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchPaths", err))
+				}
+			}
+			var benchDuration string
+			if inputArgs["benchDuration"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["benchDuration"]), &benchDuration)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchDuration", err))
+				}
+			}
+			var benchRate float64
+			if inputArgs["benchRate"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["benchRate"]), &benchRate)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchRate", err))
+				}
+			}
+			var rolloutTimeout string
+			if inputArgs["rolloutTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["rolloutTimeout"]), &rolloutTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg rolloutTimeout", err))
+				}
+			}
+			var healthAttempts int
+			if inputArgs["healthAttempts"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthAttempts"]), &healthAttempts)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthAttempts", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			return (*CredexCi).Deploy(&parent, ctx, env, revision, confirm, rollbackOnFailure, testScript, testEnv, testSecrets, checks, apiUrl, api, healthPath, benchPaths, benchDuration, benchRate, rolloutTimeout, healthAttempts, stateBucket)
 		case "Drift":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -438,6 +568,83 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				}
 			}
 			return (*CredexCi).Registry(&parent, ctx, env, stateBucket)
+		case "Rollback":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var image string
+			if inputArgs["image"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["image"]), &image)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg image", err))
+				}
+			}
+			var confirm string
+			if inputArgs["confirm"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["confirm"]), &confirm)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg confirm", err))
+				}
+			}
+			var checks string
+			if inputArgs["checks"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["checks"]), &checks)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg checks", err))
+				}
+			}
+			var apiUrl string
+			if inputArgs["apiURL"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["apiURL"]), &apiUrl)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiURL", err))
+				}
+			}
+			var api *dagger.Service
+			if inputArgs["api"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["api"]), &api)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg api", err))
+				}
+			}
+			var healthPath string
+			if inputArgs["healthPath"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthPath"]), &healthPath)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthPath", err))
+				}
+			}
+			var rolloutTimeout string
+			if inputArgs["rolloutTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["rolloutTimeout"]), &rolloutTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg rolloutTimeout", err))
+				}
+			}
+			var healthAttempts int
+			if inputArgs["healthAttempts"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthAttempts"]), &healthAttempts)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthAttempts", err))
+				}
+			}
+			var stateBucket string
+			if inputArgs["stateBucket"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["stateBucket"]), &stateBucket)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
+				}
+			}
+			return (*CredexCi).Rollback(&parent, ctx, env, image, confirm, checks, apiUrl, api, healthPath, rolloutTimeout, healthAttempts, stateBucket)
 		case "TerraformPolicy":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -472,7 +679,49 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testSecrets", err))
 				}
 			}
-			return (*CredexCi).Test(&parent, ctx, script, testEnv, testSecrets)
+			var databases bool
+			if inputArgs["databases"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["databases"]), &databases)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg databases", err))
+				}
+			}
+			return (*CredexCi).Test(&parent, ctx, script, testEnv, testSecrets, databases)
+		case "Up":
+			var parent CredexCi
+			err = json.Unmarshal(parentJSON, &parent)
+			if err != nil {
+				panic(fmt.Errorf("%s: %w", "failed to unmarshal parent object", err))
+			}
+			var env string
+			if inputArgs["env"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["env"]), &env)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg env", err))
+				}
+			}
+			var revision string
+			if inputArgs["revision"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["revision"]), &revision)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg revision", err))
+				}
+			}
+			var created string
+			if inputArgs["created"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["created"]), &created)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg created", err))
+				}
+			}
+			var neo4JPassword *dagger.Secret
+			if inputArgs["neo4jPassword"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["neo4jPassword"]), &neo4JPassword)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg neo4jPassword", err))
+				}
+			}
+			return (*CredexCi).Up(&parent, ctx, env, revision, created, neo4JPassword)
 		case "Verify":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -498,6 +747,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				err = json.Unmarshal([]byte(inputArgs["apiURL"]), &apiUrl)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg apiURL", err))
+				}
+			}
+			var api *dagger.Service
+			if inputArgs["api"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["api"]), &api)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg api", err))
 				}
 			}
 			var revision string
@@ -528,11 +784,46 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg checks", err))
 				}
 			}
+			var healthPath string
+			if inputArgs["healthPath"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthPath"]), &healthPath)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthPath", err))
+				}
+			}
+			var benchPaths string
+			if inputArgs["benchPaths"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["benchPaths"]), &benchPaths)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchPaths", err))
+				}
+			}
 			var benchDuration string
 			if inputArgs["benchDuration"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["benchDuration"]), &benchDuration)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchDuration", err))
+				}
+			}
+			var benchRate float64
+			if inputArgs["benchRate"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["benchRate"]), &benchRate)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg benchRate", err))
+				}
+			}
+			var rolloutTimeout string
+			if inputArgs["rolloutTimeout"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["rolloutTimeout"]), &rolloutTimeout)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg rolloutTimeout", err))
+				}
+			}
+			var healthAttempts int
+			if inputArgs["healthAttempts"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["healthAttempts"]), &healthAttempts)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg healthAttempts", err))
 				}
 			}
 			var stateBucket string
@@ -542,7 +833,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
 				}
 			}
-			return (*CredexCi).Verify(&parent, ctx, env, taskDefinition, apiUrl, revision, cluster, service, checks, benchDuration, stateBucket)
+			return (*CredexCi).Verify(&parent, ctx, env, taskDefinition, apiUrl, api, revision, cluster, service, checks, healthPath, benchPaths, benchDuration, benchRate, rolloutTimeout, healthAttempts, stateBucket)
 		case "":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)
@@ -582,6 +873,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 				err = json.Unmarshal([]byte(inputArgs["terraformImage"]), &terraformImage)
 				if err != nil {
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg terraformImage", err))
+				}
+			}
+			var neo4JImage string
+			if inputArgs["neo4jImage"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["neo4jImage"]), &neo4JImage)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg neo4jImage", err))
 				}
 			}
 			var awsAccessKeyId *dagger.Secret
@@ -626,7 +924,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg registry", err))
 				}
 			}
-			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpoint, awsEndpointUrl, registry), nil
+			return New(source, terraform, referenceDockerfile, nodeImage, terraformImage, neo4JImage, awsAccessKeyId, awsSecretAccessKey, awsSessionToken, awsEndpoint, awsEndpointUrl, registry), nil
 		default:
 			return nil, fmt.Errorf("unknown function %s", fnName)
 		}

@@ -2,8 +2,18 @@
 // builds the image, runs the tests, plans and applies the Terraform stack and
 // verifies the deployment, identically on a laptop, in Codespaces and in CI.
 //
-// The pipeline's whole shape, one function per step:
+// The main command is deploy; the other functions are its steps, each
+// runnable alone:
 //
+//	deploy            the whole graph, one call per environment          deploy.go
+//	                  (internal/deploy): a failing stage cancels the rest;
+//	                  prod needs --confirm=prod; returns the summary
+//	                    preflight ─┬─ test ───────────┐
+//	                               ├─ build ──────────┼─ publish ─┐
+//	                               ├─ registry ───────┘           │
+//	                               └─ terraform init ─────────────┴─ plan ─ apply ─ verify ─(fails)─ rollback
+//	rollback          the image before (or --image) through plan and     rollback.go
+//	                  apply, then its rollout verified
 //	build             the production image (Dockerfile target, linux/amd64)  build.go
 //	test              the app's tests (--script, --test-env, --test-secrets) test.go
 //	                  in the Dockerfile's test stage
@@ -18,8 +28,14 @@
 //	terraform-policy  the stack's policies, without AWS (a +check)           terraform.go
 //	verify            preflight, rollout, then status, health, integration   verify.go
 //	                  tests and benchmark concurrently
+//	up --env=local    the app and both Neo4j databases kept running on this  up.go
+//	                  machine (no AWS), on host ports
 //
-// A first deploy runs registry, build, publish, plan, apply, verify.
+// A first deploy is `deploy --env=stage` after the account's bootstrap
+// (terraform/bootstrap): registry creates the repository on the way.
+// deploy --env=local runs the whole pipeline without AWS: unit tests, image
+// and both databases concurrently, the app as a Dagger service wired like the
+// ECS task definition, then health, integration tests and benchmark (local.go).
 //
 // Logic lives in the plain Go packages of the root module (internal/...),
 // which are unit-tested; the functions here only wire containers together.
@@ -41,6 +57,8 @@ type CredexCi struct {
 	NodeImage string
 	// Terraform image, pinned by digest.
 	TerraformImage string
+	// Neo4j image of the local environment's databases, pinned by digest.
+	Neo4jImage string
 	// AWS credentials, passed to containers only as secret variables.
 	AwsAccessKeyID     *dagger.Secret
 	AwsSecretAccessKey *dagger.Secret
@@ -55,11 +73,15 @@ type CredexCi struct {
 	RegistryService *dagger.Service
 }
 
-// Default images, pinned by digest. Override them with --node-image and
-// --terraform-image to pull through a mirror or an internal registry.
+// Default images, pinned by digest. Override them with --node-image,
+// --terraform-image and --neo4j-image to pull through a mirror or an
+// internal registry.
 const (
 	defaultNodeImage      = "node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c"
 	defaultTerraformImage = "hashicorp/terraform:1.11.4@sha256:5820b87995595425074f881500a037b0ccd41158d0d9b44d78f5f120612f2d3d"
+	// The official Neo4j 5 LTS image (community), the digest public
+	// repositories pin for that tag.
+	defaultNeo4jImage = "neo4j:5.26.29-community@sha256:d9dd3dc7d1c78fa959191ff02dbdcbefadceaf83eee23428fb92a58cac8ad3fe"
 )
 
 func New(
@@ -83,6 +105,10 @@ func New(
 	// Terraform image (name:tag@sha256:digest), for a mirror or internal registry.
 	// +optional
 	terraformImage string,
+	// Neo4j image of --env=local's databases (name:tag@sha256:digest), for a
+	// mirror or internal registry.
+	// +optional
+	neo4jImage string,
 	// AWS access key ID, e.g. env://AWS_ACCESS_KEY_ID.
 	// +optional
 	awsAccessKeyID *dagger.Secret,
@@ -114,12 +140,16 @@ func New(
 	if terraformImage == "" {
 		terraformImage = defaultTerraformImage
 	}
+	if neo4jImage == "" {
+		neo4jImage = defaultNeo4jImage
+	}
 	return &CredexCi{
 		Source:              source,
 		Terraform:           terraform,
 		ReferenceDockerfile: referenceDockerfile,
 		NodeImage:           nodeImage,
 		TerraformImage:      terraformImage,
+		Neo4jImage:          neo4jImage,
 		AwsAccessKeyID:      awsAccessKeyID,
 		AwsSecretAccessKey:  awsSecretAccessKey,
 		AwsSessionToken:     awsSessionToken,

@@ -65,16 +65,26 @@ func (m *CredexCi) Plan(
 			return nil, err
 		}
 	}
+	planned, s, err := planImage(ctx, e, tf, image)
+	if err != nil {
+		return nil, err
+	}
+	return &TerraformPlan{Env: e.Name, File: planned.File("/work/tfplan"), Markdown: s.Markdown(), Text: s.Text()}, nil
+}
+
+// planImage plans an initialised stack with image deployed and returns the
+// container holding the saved plan at /work/tfplan, checked not to destroy
+// any database, and its summary.
+func planImage(ctx context.Context, e envs.Environment, tf *dagger.Container, image string) (*dagger.Container, tfplan.Summary, error) {
 	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-var-file=" + e.TFVarsFile, "-var=image=" + image, "-out=/work/tfplan"})
 	p, err := showPlan(ctx, tf, "/work/tfplan")
 	if err != nil {
-		return nil, nothingChanged(execFailure("terraform plan of "+e.TerraformEnv, err))
+		return nil, tfplan.Summary{}, nothingChanged(execFailure("terraform plan of "+e.TerraformEnv, err))
 	}
 	if err := tfplan.GuardData(p); err != nil {
-		return nil, nothingChanged(err)
+		return nil, tfplan.Summary{}, nothingChanged(err)
 	}
-	s := tfplan.Summarize(p)
-	return &TerraformPlan{Env: e.Name, File: tf.File("/work/tfplan"), Markdown: s.Markdown(), Text: s.Text()}, nil
+	return tf, tfplan.Summarize(p), nil
 }
 
 // Apply exactly a saved plan (from plan) to an environment. The plan is
@@ -96,22 +106,32 @@ func (m *CredexCi) Apply(
 	if err != nil {
 		return "", err
 	}
-	tf = tf.WithFile("/work/tfplan", plan)
+	applied, err := applyPlan(ctx, e, tf.WithFile("/work/tfplan", plan))
+	if err != nil {
+		return "", err
+	}
+	return applied.Stdout(ctx)
+}
+
+// applyPlan applies the saved plan at /work/tfplan of an initialised stack,
+// after checking it again (made for this environment and account, not
+// destroying any database), and returns the applied container.
+func applyPlan(ctx context.Context, e envs.Environment, tf *dagger.Container) (*dagger.Container, error) {
 	p, err := showPlan(ctx, tf, "/work/tfplan")
 	if err != nil {
-		return "", nothingChanged(execFailure("reading the saved plan (is it a plan of this stack, made with the same providers?)", err))
+		return nil, nothingChanged(execFailure("reading the saved plan (is it a plan of this stack, made with the same providers?)", err))
 	}
 	if err := p.CheckFor(e.TerraformEnv, e.AccountID); err != nil {
-		return "", nothingChanged(err)
+		return nil, nothingChanged(err)
 	}
 	if err := tfplan.GuardData(p); err != nil {
-		return "", nothingChanged(err)
+		return nil, nothingChanged(err)
 	}
-	out, err := tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"}).Stdout(ctx)
-	if err != nil {
-		return "", partlyApplied(execFailure("terraform apply of "+e.TerraformEnv, err))
+	applied := tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"})
+	if _, err := applied.Sync(ctx); err != nil {
+		return nil, partlyApplied(execFailure("terraform apply of "+e.TerraformEnv, err))
 	}
-	return out, nil
+	return applied, nil
 }
 
 // Drift reports whether AWS still matches an environment's stack: plans with

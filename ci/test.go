@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
+	"github.com/great-sun-group/credex-ci/internal/localenv"
 	"github.com/great-sun-group/credex-ci/internal/source"
 )
 
@@ -36,8 +38,14 @@ func (m *CredexCi) Test(
 	// beside dagger.json: Dagger reads that file as default arguments.
 	// +optional
 	testSecrets *dagger.Secret,
+	// Start two fresh Neo4j 5 databases (LedgerSpace and SearchSpace, as
+	// deploy --env=local does, with passwords generated for this run), wait
+	// until both answer Bolt, and give the suite credex-core's NEO_4J_*
+	// variables (the passwords as secrets) to reach them.
+	// +optional
+	databases bool,
 ) (string, error) {
-	return m.unitTests(ctx, testOptions{Script: script, Env: testEnv, Secrets: testSecrets})
+	return m.unitTests(ctx, testOptions{Script: script, Env: testEnv, Secrets: testSecrets, Databases: databases})
 }
 
 // testOptions are the settings of a test run: Test's arguments, which a
@@ -49,10 +57,9 @@ type testOptions struct {
 	Env []string
 	// Secrets is a dotenv file of NAME=value secrets (--test-secrets), or nil.
 	Secrets *dagger.Secret
-
-	// The local environment's --databases (ci/local.go) belongs here: a
-	// field that makes unitTests bind the two Neo4j services and set the
-	// NEO_4J_* variables, at the marked place below.
+	// Databases binds two fresh Neo4j services and sets the NEO_4J_*
+	// variables (--databases; withDatabases in ci/local.go).
+	Databases bool
 }
 
 // unitTests runs a test suite in the Dockerfile's test stage. Every setting
@@ -76,7 +83,15 @@ func (m *CredexCi) unitTests(ctx context.Context, o testOptions) (string, error)
 	if err != nil {
 		return "", errors.Join(err, envErr, secretsErr)
 	}
-	if err := errors.Join(envErr, secretsErr, source.CheckTestConfig(src.pkg, o.Script, env, secrets)); err != nil {
+	var dbErr error
+	if o.Databases {
+		var names []string
+		for _, v := range slices.Concat(env, secrets) {
+			names = append(names, v.Name)
+		}
+		dbErr = localenv.CheckNoDatabaseVariables(names)
+	}
+	if err := errors.Join(envErr, secretsErr, dbErr, source.CheckTestConfig(src.pkg, o.Script, env, secrets)); err != nil {
 		return "", err
 	}
 
@@ -88,7 +103,11 @@ func (m *CredexCi) unitTests(ctx context.Context, o testOptions) (string, error)
 	for _, s := range secrets {
 		tests = tests.WithSecretVariable(s.Name, dag.SetSecret("credex-ci-test-"+s.Name, s.Value))
 	}
-	// --databases: bind the Neo4j services and set NEO_4J_* here.
+	if o.Databases {
+		if tests, err = m.withDatabases(ctx, tests); err != nil {
+			return "", fmt.Errorf("the tests' databases (--databases): %w", err)
+		}
+	}
 	cmd := []string{"npm", "run", o.Script}
 	out, err := tests.WithExec(cmd).Stdout(ctx)
 	if err != nil {

@@ -7,7 +7,10 @@
 //     tool), side by side in one run against the same local server process:
 //     requests/s (goal: at least autocannon's), requests per CPU-second of the
 //     generator process (goal: at least 1.5× autocannon's) and its peak RSS
-//     (goal: at most 50 MB).
+//     (goal: at most 50 MB);
+//   - the deploy graph: internal/deploy with simulated stages taking the seed
+//     pipeline's typical times, scaled down: its wall time against its
+//     critical path (goal: at most 1.1×), next to the serial sums.
 //
 // Both generators run as child processes measured the same way (user+sys CPU
 // time and max RSS from the kernel's rusage), each pinned to its own core with
@@ -15,7 +18,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/credex-bench [-duration=10s] [-connections=50] [-only=load|detection]
+//	go run ./cmd/credex-bench [-duration=10s] [-connections=50] [-only=load|detection|deploy]
 package main
 
 import (
@@ -38,6 +41,8 @@ type config struct {
 	pin           bool
 	only          string
 	detectionRuns int
+	deployRuns    int
+	deployScale   float64
 	// Hidden modes: this binary re-executes itself as the server and as the
 	// Go generator, so both generators are measured as child processes.
 	serve bool
@@ -50,7 +55,9 @@ func run() int {
 	flag.IntVar(&c.connections, "connections", 50, "connections (concurrency) for both load generators")
 	flag.StringVar(&c.autocannon, "autocannon", defaultAutocannon(), "path to autocannon.js; installed there with npm when missing")
 	flag.BoolVar(&c.pin, "pin", true, "pin the server to CPU 0 and each generator to CPU 1 with taskset (needs 2 cores)")
-	flag.StringVar(&c.only, "only", "", `run one part only: "load" or "detection"`)
+	flag.StringVar(&c.only, "only", "", `run one part only: "load", "detection" or "deploy"`)
+	flag.IntVar(&c.deployRuns, "deploy-runs", 5, "simulated deploys measured (the worst is reported)")
+	flag.Float64Var(&c.deployScale, "deploy-scale", 100, "the seed's stage times are divided by this (100: a second becomes 10 ms)")
 	flag.IntVar(&c.detectionRuns, "detection-runs", 5, "rollouts measured per simulator scenario")
 	flag.BoolVar(&c.serve, "internal-serve", false, "internal: serve the benchmark endpoint and print its URL")
 	flag.StringVar(&c.load, "internal-load", "", "internal: run credex-ci's generator against this URL and print its result as JSON")
@@ -64,8 +71,12 @@ func run() int {
 	case c.load != "":
 		return loadChild(ctx, c)
 	}
-	if c.only != "" && c.only != "load" && c.only != "detection" {
-		fmt.Fprintf(os.Stderr, "credex-bench: -only=%q: use -only=load or -only=detection\n", c.only)
+	if c.only != "" && c.only != "load" && c.only != "detection" && c.only != "deploy" {
+		fmt.Fprintf(os.Stderr, "credex-bench: -only=%q: use -only=load, -only=detection or -only=deploy\n", c.only)
+		return 2
+	}
+	if c.deployRuns < 1 || c.deployScale <= 0 {
+		fmt.Fprintln(os.Stderr, "credex-bench: -deploy-runs must be at least 1 and -deploy-scale positive")
 		return 2
 	}
 	failed := false
@@ -73,6 +84,14 @@ func run() int {
 		ok, err := benchDetection(ctx, c)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "credex-bench: outcome detection:", err)
+			return 2
+		}
+		failed = failed || !ok
+	}
+	if c.only == "" || c.only == "deploy" {
+		ok, err := benchDeploy(ctx, c)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "credex-bench: deploy graph:", err)
 			return 2
 		}
 		failed = failed || !ok

@@ -41,6 +41,29 @@ func TestHelpNamesCommandsExitCodesAndPolicy(t *testing.T) {
 	}
 }
 
+// The local environment (an app on this machine, no AWS): verify needs no
+// task definition or credentials, reports the AWS checks as n/a and exits 0
+// when the rest pass; asking for an AWS check there is refused.
+func TestVerifyLocalNeedsNoAWS(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"status":"ok","revision":"0123456789abcdef"}`))
+	}))
+	defer app.Close()
+	code, out, errOut := cli(t, "verify", "--env=local", "--api-url="+app.URL, "--revision=0123456789abcdef", "--checks=health")
+	if code != exitVerified {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"| preflight | ➖ n/a |", "| rollout | ➖ n/a |", "| health | ✅ pass |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, errOut = cli(t, "verify", "--env=local", "--api-url="+app.URL, "--checks=rollout")
+	if code != exitUsage || !strings.Contains(errOut, "local has no AWS") {
+		t.Errorf("--checks=rollout on local: exit %d\n%s", code, errOut)
+	}
+}
+
 func TestBadInputIsRefusedBeforeAnyCallNamingTheFix(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

@@ -76,7 +76,7 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 		// AWS might echo them (a health body, log lines, events).
 		Redact: []string{os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN")},
 		Target: report.Target{Cluster: o.cluster, Service: o.service, TaskDefinition: o.taskDefinition, URL: o.apiURL, Revision: o.revision},
-		Checks: checks, HealthPath: o.healthPath, BenchPaths: splitList(o.benchPaths),
+		Checks: checks,
 	}
 	if err := o.applyTerraformOutputs(&cfg); err != nil {
 		return verify.Config{}, err
@@ -84,25 +84,14 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 	if sc.needs.taskDefinition && cfg.Target.TaskDefinition == "" && slices.Contains(checks, verify.CheckRollout) {
 		return verify.Config{}, usageErr("%s", errNoTaskDefinition)
 	}
-	needsURL := sc.needs.url && slices.ContainsFunc(checks, func(c string) bool {
-		return c == verify.CheckHealth || c == verify.CheckBench || c == verify.CheckIntegration
-	})
+	needsURL := sc.needs.url && verify.NeedsURL(checks)
 	if needsURL && cfg.Target.URL == "" {
 		return verify.Config{}, usageErr("--api-url is required for the %s check(s): pass the API's base URL (or --terraform-outputs with an api_url output)", strings.Join(checks, ", "))
 	}
 
 	cfg.Policy, _ = verify.PolicyFor(env.Name)
-	if o.benchDuration > 0 {
-		cfg.Policy.BenchDuration = o.benchDuration
-	}
-	if o.benchRate > 0 {
-		cfg.Policy.BenchRate = o.benchRate
-	}
-	if o.healthAttempts > 0 {
-		cfg.Policy.HealthAttempts = o.healthAttempts
-	}
-	if o.rolloutTimeout > 0 {
-		cfg.Policy.RolloutTimeout = o.rolloutTimeout
+	if err := o.tune.Apply(&cfg); err != nil {
+		return verify.Config{}, usageErr("%v", err)
 	}
 	if o.integrationDir != "" {
 		cfg.Integration = integration.CommandRunner{Dir: o.integrationDir, Command: strings.Fields(o.integrationCommand)}
@@ -144,7 +133,7 @@ func (o *options) writeReports(rep *report.Report, stdout io.Writer) error {
 // neither a timeout nor a supersession is 1; then a supersession is 5 (a
 // definite answer: a newer deployment runs), a timeout 4.
 func exitCode(rep *report.Report) int {
-	if c := rep.Find(verify.CheckPreflight); c != nil && c.Verdict != report.Pass {
+	if c := rep.Find(verify.CheckPreflight); c != nil && c.Verdict.Failed() {
 		return exitPreflight
 	}
 	if rep.OK() {

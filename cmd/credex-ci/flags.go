@@ -5,11 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/integration"
@@ -26,11 +24,9 @@ type options struct {
 	terraformOutputs                                   string
 	integrationDir, integrationCommand                 string
 	reportJSON, reportMD                               string
-	healthPath, benchPaths                             string
-	benchDuration, rolloutTimeout                      time.Duration
-	benchRate                                          float64
-	healthAttempts                                     int
 	checks                                             string
+	// tune holds the flags the Dagger function shares (one parser).
+	tune verify.Overrides
 }
 
 func (sc subcommand) flags(o *options, stderr io.Writer) *flag.FlagSet {
@@ -46,12 +42,12 @@ func (sc subcommand) flags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.taskDefinition, "task-definition", "", "the task definition just deployed, family:revision or ARN")
 	fs.StringVar(&o.apiURL, "api-url", "", "the API's base URL, e.g. https://api.stage.example")
 	fs.StringVar(&o.revision, "revision", "", "git SHA or image tag the app must report in its health body (optional)")
-	fs.StringVar(&o.healthPath, "health-path", "/health", "health endpoint, relative to --api-url")
-	fs.IntVar(&o.healthAttempts, "health-attempts", 0, "how many times to try the health endpoint (default: the environment's policy)")
-	fs.StringVar(&o.benchPaths, "bench-paths", "", "comma-separated endpoints the benchmark requests (default: --health-path)")
-	fs.DurationVar(&o.benchDuration, "bench-duration", 0, "benchmark duration (default: the environment's policy)")
-	fs.Float64Var(&o.benchRate, "bench-rate", 0, "benchmark rate in requests/s (default: the environment's policy)")
-	fs.DurationVar(&o.rolloutTimeout, "rollout-timeout", 0, "how long to wait for the rollout (default: the environment's policy)")
+	fs.StringVar(&o.tune.HealthPath, "health-path", "/health", "health endpoint, relative to --api-url")
+	fs.IntVar(&o.tune.HealthAttempts, "health-attempts", 0, "how many times to try the health endpoint (default: the environment's policy)")
+	fs.StringVar(&o.tune.BenchPaths, "bench-paths", "", "comma-separated endpoints the benchmark requests (default: --health-path)")
+	fs.DurationVar(&o.tune.BenchDuration, "bench-duration", 0, "benchmark duration (default: the environment's policy)")
+	fs.Float64Var(&o.tune.BenchRate, "bench-rate", 0, "benchmark rate in requests/s (default: the environment's policy)")
+	fs.DurationVar(&o.tune.RolloutTimeout, "rollout-timeout", 0, "how long to wait for the rollout (default: the environment's policy)")
 	fs.StringVar(&o.integrationDir, "integration-dir", "", "the app's checkout: run its integration suite there with API_URL set (default: no integration tests)")
 	fs.StringVar(&o.integrationCommand, "integration-command", strings.Join(integration.DefaultCommand, " "), "the integration suite's command; it must print TAP or JUnit XML")
 	fs.StringVar(&o.reportJSON, "report-json", "", "write the report as JSON to this file")
@@ -81,20 +77,18 @@ func (o *options) validate(sc subcommand, args []string) error {
 	if len(args) > 0 {
 		return usageErr("unexpected argument %q: every input is a flag, e.g. --task-definition=%s", args[0], args[0])
 	}
-	if _, err := envs.Lookup(o.env); err != nil {
+	env, err := envs.Lookup(o.env)
+	if err != nil {
 		return usageErr("%v", err)
 	}
-	if sc.needs.taskDefinition && o.taskDefinition == "" && o.terraformOutputs == "" && !skips(o.checks, verify.CheckRollout) {
+	// Locally there is no rollout to watch (it is not applicable), so no
+	// task definition either.
+	if sc.needs.taskDefinition && !env.Local && o.taskDefinition == "" && o.terraformOutputs == "" && !skips(o.checks, verify.CheckRollout) {
 		return usageErr("%s", errNoTaskDefinition)
 	}
 	if o.apiURL != "" {
-		u, err := url.Parse(o.apiURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			shown := "(unparseable)"
-			if err == nil {
-				shown = u.Redacted() // never echo a password in the URL
-			}
-			return usageErr("--api-url %q is not an http(s) URL: pass e.g. --api-url=https://api.stage.example", shown)
+		if err := verify.CheckAPIURL(o.apiURL, false); err != nil {
+			return usageErr("%v", err)
 		}
 	}
 	if o.integrationDir != "" {
@@ -102,24 +96,14 @@ func (o *options) validate(sc subcommand, args []string) error {
 			return usageErr("--integration-dir %q is not a directory: pass the app's checkout (where package.json is)", o.integrationDir)
 		}
 	}
-	if o.benchRate < 0 || o.benchDuration < 0 || o.rolloutTimeout < 0 || o.healthAttempts < 0 {
-		return usageErr("--bench-rate, --bench-duration, --rollout-timeout and --health-attempts must be positive")
+	if err := o.tune.Validate(); err != nil {
+		return usageErr("%v", err)
 	}
 	return nil
 }
 
 // skips reports whether a --checks list excludes check.
 func skips(checks, check string) bool {
-	list := splitList(checks)
+	list := verify.SplitList(checks)
 	return len(list) > 0 && !slices.Contains(list, check)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

@@ -1,7 +1,13 @@
 // Package envs is the one place where the environment names users type
-// (`--env=stage`, `--env=prod`) map to everything the pipeline derives from
-// them: the Terraform environment, its state key and tfvars file, the AWS
-// account and region it must run in, and the names of the resources in it.
+// (`--env=stage`, `--env=prod`, `--env=local`) map to everything the
+// pipeline derives from them: the Terraform environment, its state key and
+// tfvars file, the AWS account and region it must run in, and the names of
+// the resources in it.
+//
+// `local` is the whole pipeline without AWS (a laptop, a Codespace, a pull
+// request): the app and its two Neo4j databases run as Dagger services. It
+// has no account, no tfvars and no Terraform state; functions that need AWS
+// refuse it with RequireAWS's message.
 //
 // The AWS account ID and region are not written here: they live in the
 // environment's tfvars file (`aws_account_id`, `aws_region`), which Terraform
@@ -43,6 +49,9 @@ type Environment struct {
 	// Protected environments ask for more care: destroying anything there is
 	// refused, and verification thresholds are strict.
 	Protected bool `json:"protected"`
+	// Local marks the environment without AWS: services on the Dagger
+	// engine instead of ECS, databases started per run, no account.
+	Local bool `json:"local,omitempty"`
 
 	// AccountID and Region come from the tfvars file (see Load).
 	AccountID string `json:"accountId,omitempty"`
@@ -84,6 +93,14 @@ var all = []Environment{
 		Neo4jSecretName:  "neo4j_prod_secrets",
 		Protected:        true,
 	},
+	{
+		Name:         "local",
+		TerraformEnv: "local",
+		Local:        true,
+		// No tfvars: credex-core's own port and path.
+		ContainerPort:   DefaultContainerPort,
+		HealthCheckPath: DefaultHealthCheckPath,
+	},
 }
 
 // Names lists the environment names users can type, in a stable order.
@@ -95,8 +112,35 @@ func Names() []string {
 	return names
 }
 
+// AWSNames lists the environments that run in AWS (every one but local):
+// those with a tfvars file, an account and a Terraform state.
+func AWSNames() []string {
+	var names []string
+	for _, e := range all {
+		if !e.Local {
+			names = append(names, e.Name)
+		}
+	}
+	return names
+}
+
 // ErrUnknown is returned (wrapped) by Lookup for a name it does not know.
 var ErrUnknown = errors.New("unknown environment")
+
+// ErrNoAWS is returned (wrapped) when an environment without AWS (local) is
+// given to something that needs an AWS account.
+var ErrNoAWS = errors.New("local has no AWS")
+
+// RequireAWS refuses the local environment, naming what works instead; nil
+// for an environment in AWS.
+func (e Environment) RequireAWS() error {
+	if !e.Local {
+		return nil
+	}
+	return fmt.Errorf("%w: it has no account, tfvars or Terraform state, so registry, plan, apply, drift, publish and verify "+
+		"work only on --env=%s; to run credex-core on this machine, use `dagger call deploy --env=local` (or `dagger call up --env=local`)",
+		ErrNoAWS, strings.Join(AWSNames(), " or --env="))
+}
 
 // Lookup returns the environment a user named. The long Terraform names
 // ("staging", "production") are accepted too, and case is ignored.
@@ -111,6 +155,16 @@ func Lookup(name string) (Environment, error) {
 		}
 	}
 	return Environment{}, fmt.Errorf("%w %q: use --env=%s", ErrUnknown, name, strings.Join(Names(), " or --env="))
+}
+
+// LookupAWS is Lookup for callers that need AWS: it refuses local with
+// RequireAWS's message.
+func LookupAWS(name string) (Environment, error) {
+	e, err := Lookup(name)
+	if err != nil {
+		return e, err
+	}
+	return e, e.RequireAWS()
 }
 
 // Resource names. credex-core's own scripts rely on these (suffixed per
@@ -149,17 +203,25 @@ func (e Environment) AppSecretName() string { return "credex-core-" + e.Terrafor
 // name terraform/bootstrap gives it. It needs AccountID (see Load).
 func (e Environment) DefaultStateBucket() string { return "credex-terraform-state-" + e.AccountID }
 
-// NodeEnv is the NODE_ENV the application runs with.
-func (e Environment) NodeEnv() string { return e.TerraformEnv }
+// NodeEnv is the NODE_ENV the application runs with: the Terraform
+// environment's name in AWS (as the task definition sets it), and
+// "development" locally, the value Node tooling expects on a developer's
+// machine.
+func (e Environment) NodeEnv() string {
+	if e.Local {
+		return "development"
+	}
+	return e.TerraformEnv
+}
 
 var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 
 // Load looks the environment up and fills AccountID and Region from its
 // tfvars file, read from terraformDir (the repository's terraform/
 // directory). It fails, naming the file and the variable to set, when the
-// account ID is missing or malformed.
+// account ID is missing or malformed, and refuses local (RequireAWS).
 func Load(terraformDir fs.FS, name string) (Environment, error) {
-	e, err := Lookup(name)
+	e, err := LookupAWS(name)
 	if err != nil {
 		return e, err
 	}
@@ -174,7 +236,7 @@ func Load(terraformDir fs.FS, name string) (Environment, error) {
 // environment's tfvars file (terraform/<TFVarsFile>), e.g. read from a Dagger
 // directory.
 func FromTFVars(name string, src []byte) (Environment, error) {
-	e, err := Lookup(name)
+	e, err := LookupAWS(name)
 	if err != nil {
 		return e, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -39,7 +40,7 @@ func TestLookupUnknownNamesTheFix(t *testing.T) {
 
 func TestEnvironmentsAreDistinct(t *testing.T) {
 	seen := map[string]string{}
-	for _, n := range Names() {
+	for _, n := range AWSNames() {
 		e, _ := Lookup(n)
 		for _, v := range []string{e.StateKey, e.RegistryStateKey, e.TFVarsFile, e.RepositoryName(), e.AppSecretName(), e.ClusterName(), e.ServiceName(), e.LogGroupName(), e.Neo4jSecretName, e.TaskFamily()} {
 			if other, dup := seen[v]; dup && other != n {
@@ -113,6 +114,27 @@ func TestFromTFVarsReadsTheGivenContents(t *testing.T) {
 	}
 }
 
+func TestLocalIsAnEnvironmentWithoutAWS(t *testing.T) {
+	e, err := Lookup("local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Local || e.Protected || e.TFVarsFile != "" || e.StateKey != "" || e.AccountID != "" {
+		t.Errorf("local must be unprotected with no tfvars, state or account: %+v", e)
+	}
+	if e.NodeEnv() != "development" {
+		t.Errorf("local NODE_ENV = %q, want development", e.NodeEnv())
+	}
+	if !slices.Contains(Names(), "local") || slices.Contains(AWSNames(), "local") {
+		t.Errorf("Names() = %v, AWSNames() = %v: local is typed by users but is not in AWS", Names(), AWSNames())
+	}
+	for _, n := range AWSNames() {
+		if aws, _ := Lookup(n); aws.RequireAWS() != nil || aws.Local {
+			t.Errorf("%s must be an AWS environment", n)
+		}
+	}
+}
+
 func TestPortAndHealthCheckPathFromTFVars(t *testing.T) {
 	const account = "aws_account_id = \"222222222222\"\n"
 	e, err := FromTFVars("stage", []byte(account))
@@ -141,9 +163,23 @@ func TestPortAndHealthCheckPathFromTFVars(t *testing.T) {
 	}
 }
 
+func TestLocalIsRefusedWhereAWSIsNeeded(t *testing.T) {
+	const want = "local has no AWS: it has no account, tfvars or Terraform state, so registry, plan, apply, drift, publish and verify work only on --env=stage or --env=prod; " +
+		"to run credex-core on this machine, use `dagger call deploy --env=local` (or `dagger call up --env=local`)"
+	for name, err := range map[string]error{
+		"LookupAWS":  func() error { _, err := LookupAWS("LOCAL"); return err }(),
+		"Load":       func() error { _, err := Load(fstest.MapFS{}, "local"); return err }(),
+		"FromTFVars": func() error { _, err := FromTFVars("local", []byte(`aws_account_id = "123456789012"`)); return err }(),
+	} {
+		if !errors.Is(err, ErrNoAWS) || err.Error() != want {
+			t.Errorf("%s(local) = %v\nwant %s", name, err, want)
+		}
+	}
+}
+
 // The repository's own tfvars set the port and path the stack uses.
 func TestTheStackSetsPortAndHealthCheckPath(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range AWSNames() {
 		e, err := Load(os.DirFS(filepath.Join("..", "..", "terraform")), name)
 		if err != nil {
 			t.Fatal(err)

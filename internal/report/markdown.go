@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-var icons = map[Verdict]string{Pass: "✅", Fail: "❌", Skip: "⏭️", Error: "⚠️"}
+var icons = map[Verdict]string{Pass: "✅", Fail: "❌", Skip: "⏭️", Error: "⚠️", NotApplicable: "➖"}
 
 const supersededIcon = "⏩"
 
@@ -165,6 +165,10 @@ func AppendStepSummary(markdown string) (bool, error) {
 	}
 	return true, f.Close()
 }
+
+// Cell makes text safe inside a Markdown table cell (for other reports
+// that embed this one, such as the deploy summary).
+func Cell(s string) string { return cell(s) }
 
 // cell makes text safe inside a Markdown table cell.
 func cell(s string) string {

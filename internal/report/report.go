@@ -12,12 +12,15 @@ import (
 type Verdict string
 
 // Verdicts. A check that could not run because an earlier one failed is
-// skipped; a check that could not decide (a panic, an AWS error) is error.
+// skipped; a check that could not decide (a panic, an AWS error) is error; a
+// check that has no meaning in the environment (a rollout where nothing
+// rolls out, locally) is not applicable: neither passed nor failed.
 const (
-	Pass  Verdict = "pass"
-	Fail  Verdict = "fail"
-	Skip  Verdict = "skip"
-	Error Verdict = "error"
+	Pass          Verdict = "pass"
+	Fail          Verdict = "fail"
+	Skip          Verdict = "skip"
+	Error         Verdict = "error"
+	NotApplicable Verdict = "n/a"
 )
 
 // Superseded is the Outcome of a rollout that a newer deployment replaced
@@ -155,7 +158,8 @@ func (r *Report) Find(name string) *Check {
 }
 
 // overall fails when any check failed or errored; it passes when at least
-// one check passed and none failed.
+// one check passed and none failed. Skipped and not-applicable checks count
+// for neither: a report of only those is skipped, never passed.
 func (r *Report) overall() Verdict {
 	v := Skip
 	for _, c := range r.Checks {

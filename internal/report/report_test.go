@@ -53,6 +53,38 @@ func TestOverallVerdict(t *testing.T) {
 	}
 }
 
+func TestNotApplicableIsNeitherPassedNorFailed(t *testing.T) {
+	r := &Report{Environment: "local"}
+	r.Add(Check{Name: "rollout", Verdict: NotApplicable, Summary: "not applicable: local runs no ECS deployment"})
+	if r.OK() || r.Verdict != Skip {
+		t.Errorf("only n/a checks: verdict %s, want skip (nothing was verified)", r.Verdict)
+	}
+	if NotApplicable.Failed() {
+		t.Error("n/a must not fail a verification")
+	}
+	r.Add(Check{Name: "health", Verdict: Pass, Summary: "GET /health: 200"})
+	if !r.OK() {
+		t.Errorf("n/a + pass: verdict %s, want pass", r.Verdict)
+	}
+	md := r.Markdown()
+	for _, want := range []string{
+		"## ✅ Verification passed: local",
+		"| rollout | ➖ n/a | – | not applicable: local runs no ECS deployment |",
+		"| health | ✅ pass | – | GET /health: 200 |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "### ") {
+		t.Errorf("an n/a check has no details section:\n%s", md)
+	}
+	js, err := r.JSON()
+	if err != nil || !strings.Contains(string(js), `"verdict": "n/a"`) {
+		t.Errorf("JSON verdict of an n/a check: %v\n%s", err, js)
+	}
+}
+
 func TestMarkdownReadsWell(t *testing.T) {
 	r := sample()
 	r.Redact("abc123-secret-token")

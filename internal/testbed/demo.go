@@ -208,6 +208,19 @@ func (d *Demo) DaggerCommand(function string) string {
 	return "  " + strings.Join(lines, " \\\n      ")
 }
 
+// DaggerVerify is the verify function's part of DaggerCommand: the app too
+// as a service on the user's machine (--api=tcp://localhost:PORT), and the
+// checks the stand-in app can answer (it has no integration suite).
+func (d *Demo) DaggerVerify() string {
+	_, appPort, _ := strings.Cut(strings.TrimPrefix(d.App.URL, "http://"), ":")
+	env, _ := envs.Lookup("stage")
+	return strings.Join([]string{
+		"verify --env=" + env.Name + " --task-definition=" + d.TaskDefinition,
+		"--api=tcp://localhost:" + appPort + " --revision=" + d.Revision,
+		"--checks=rollout,status,health,bench --bench-duration=5s",
+	}, " \\\n      ")
+}
+
 // shortTaskDefinition turns a task definition ARN into family:revision,
 // what a person reads and types.
 func shortTaskDefinition(arn string) string {
@@ -248,7 +261,8 @@ func (d *Demo) Instructions(program string) string {
 		fmt.Fprintf(&b, "%s%s%s\n", indent, l, cont)
 	}
 	fmt.Fprintf(&b, "\nAdd --bench-duration=5s for a shorter benchmark. `watch`, `status`, `health` and `bench`\ntake the same flags; run again to see the settled outcome.\n")
-	fmt.Fprintf(&b, "\nThrough Dagger (v0.21.8), the module reaches the bed as services:\n\n%s\n", d.DaggerCommand("publish --env=stage --revision=$(git rev-parse HEAD)"))
+	fmt.Fprintf(&b, "\nThrough Dagger (v0.21.8), the module reaches the bed and the app as services\n(inside Dagger, 127.0.0.1 is the function's own container). Verify:\n\n%s\n", d.DaggerCommand(d.DaggerVerify()))
+	fmt.Fprintf(&b, "\nPublish:\n\n%s\n", d.DaggerCommand("publish --env=stage --revision=$(git rev-parse HEAD)"))
 	if d.Repository == "" {
 		fmt.Fprintf(&b, "(publish needs the ECR repository: start the bed with --with-repository, or run `registry --env=stage` first.)\n")
 	}

@@ -56,6 +56,24 @@ func TestDemoServesTheAppAndTheAccount(t *testing.T) {
 	if !strings.Contains(strings.Join(demo.VerifyArgs(), " "), "--task-definition=credex-core-staging:2") {
 		t.Errorf("verify args %v", demo.VerifyArgs())
 	}
+	// Through Dagger, the bed and the app are services on the user's machine.
+	_, awsPort, _ := strings.Cut(strings.TrimPrefix(demo.Bed.URL, "http://"), ":")
+	_, appPort, _ := strings.Cut(strings.TrimPrefix(demo.App.URL, "http://"), ":")
+	howTo := demo.Instructions("credex-ci")
+	for _, want := range []string{
+		"dagger call --source=examples/ledger-api",
+		"--aws-endpoint=tcp://localhost:" + awsPort,
+		"verify --env=stage --task-definition=credex-core-staging:2",
+		"--api=tcp://localhost:" + appPort + " --revision=" + testbed.Revision,
+		"--checks=rollout,status,health,bench",
+	} {
+		if !strings.Contains(howTo, want) {
+			t.Errorf("instructions lack %q:\n%s", want, howTo)
+		}
+	}
+	if strings.Contains(howTo, "--api-url=http://127.0.0.1") && strings.Count(howTo, "--api-url=") > 1 {
+		t.Errorf("the Dagger form passes the app as a loopback URL:\n%s", howTo)
+	}
 	// A client's first DescribeServices stages the deployment before it
 	// is answered: it sees the new task definition rolling out.
 	out, err := demo.Bed.ECS().DescribeServices(t.Context(), &ecs.DescribeServicesInput{Cluster: aws.String("credex-cluster-staging"), Services: []string{"credex-core-service-staging"}})

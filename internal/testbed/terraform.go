@@ -17,7 +17,7 @@ func WriteTerraformDir(dir, account, region string) error {
 	if err := os.MkdirAll(envDir, 0o755); err != nil {
 		return fmt.Errorf("test bed: writing the terraform directory: %w", err)
 	}
-	for _, name := range envs.Names() {
+	for _, name := range envs.AWSNames() {
 		env, err := envs.Lookup(name)
 		if err != nil {
 			return err

@@ -59,7 +59,7 @@ func checkTFVars(c *checker, s *stack) {
 		}
 	}
 	sort.Strings(required)
-	for _, n := range envs.Names() {
+	for _, n := range envs.AWSNames() {
 		e, err := envs.Lookup(n)
 		if err != nil {
 			continue

@@ -48,6 +48,17 @@ var policies = map[string]Policy{
 		BenchDuration: 60 * time.Second, BenchRate: 50, BenchConcurrency: 50, BenchRequestTimeout: 5 * time.Second,
 		MaxP95: 500 * time.Millisecond, MaxP99: time.Second, MaxErrorRate: 0.01, MinThroughputOfRate: 0.95,
 	},
+	// local: the app and both databases share one machine (a laptop, a
+	// Codespace, a CI runner), so the load is light and short and latency is
+	// held loosely; but nothing crosses a network, so an error is a bug and
+	// the error budget is tight. No rollout or status: they are not
+	// applicable there (see NotApplicable).
+	"local": {
+		HealthTimeout: 2 * time.Minute, IntegrationTimeout: 10 * time.Minute, BenchTimeout: 2 * time.Minute,
+		HealthAttempts: 20, HealthMaxBackoff: 5 * time.Second,
+		BenchDuration: 10 * time.Second, BenchRate: 10, BenchConcurrency: 10, BenchRequestTimeout: 5 * time.Second,
+		MaxP95: 1500 * time.Millisecond, MaxP99: 3 * time.Second, MaxErrorRate: 0.01, MinThroughputOfRate: 0.8,
+	},
 }
 
 // benchTimeout is the bench check's timeout: BenchTimeout, stretched when
@@ -74,9 +85,17 @@ func PolicyFor(env string) (Policy, error) {
 func (p Policy) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "timeouts: rollout %s, status %s, health %s, integration %s, bench %s; ",
-		p.RolloutTimeout, p.StatusTimeout, p.HealthTimeout, p.IntegrationTimeout, p.BenchTimeout)
+		orNA(p.RolloutTimeout), orNA(p.StatusTimeout), p.HealthTimeout, p.IntegrationTimeout, p.BenchTimeout)
 	fmt.Fprintf(&b, "health: %d attempts; ", p.HealthAttempts)
 	fmt.Fprintf(&b, "bench: %.0f req/s for %s, p95 ≤ %s, p99 ≤ %s, errors ≤ %.1f%%, throughput ≥ %.0f%% of the rate",
 		p.BenchRate, p.BenchDuration, p.MaxP95, p.MaxP99, p.MaxErrorRate*100, p.MinThroughputOfRate*100)
 	return b.String()
+}
+
+// orNA shows a zero timeout as n/a: the check does not apply there.
+func orNA(d time.Duration) string {
+	if d == 0 {
+		return "n/a"
+	}
+	return d.String()
 }

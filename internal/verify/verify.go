@@ -109,7 +109,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	defer func() { rep.Finished = time.Now() }()
 	ctx = context.WithValue(ctx, progressKey{}, v.progress)
 
-	pending := slices.Clone(v.cfg.Checks)
+	pending := notApplicable(rep, v.cfg.Env, slices.Clone(v.cfg.Checks))
 	skipRest := func(reason string) {
 		for _, name := range pending {
 			rep.Add(skipped(name, reason))
@@ -191,22 +191,24 @@ func (c Config) withDefaults() Config {
 	if len(c.Checks) == 0 {
 		c.Checks = AllChecks
 	}
-	if c.Target.Cluster == "" && c.Env.Name != "" {
-		c.Target.Cluster = c.Env.ClusterName()
-	}
-	if c.Target.Service == "" && c.Env.Name != "" {
-		c.Target.Service = c.Env.ServiceName()
-	}
-	if c.ContainerName == "" && c.Env.Name != "" {
-		c.ContainerName = c.Env.ContainerName()
-	}
-	if c.LogGroup == "" && c.Env.Name != "" {
-		c.LogGroup = c.Env.LogGroupName()
+	if aws := c.Env.Name != "" && !c.Env.Local; aws {
+		if c.Target.Cluster == "" {
+			c.Target.Cluster = c.Env.ClusterName()
+		}
+		if c.Target.Service == "" {
+			c.Target.Service = c.Env.ServiceName()
+		}
+		if c.ContainerName == "" {
+			c.ContainerName = c.Env.ContainerName()
+		}
+		if c.LogGroup == "" {
+			c.LogGroup = c.Env.LogGroupName()
+		}
 	}
 	if c.LogStreamPrefix == "" {
 		c.LogStreamPrefix = envs.LogStreamPrefix
 	}
-	if c.Policy.RolloutTimeout == 0 {
+	if c.Policy == (Policy{}) {
 		if p, err := PolicyFor(c.Env.Name); err == nil {
 			c.Policy = p
 		}

@@ -1,24 +1,31 @@
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { type BuildInfo, health } from "./health";
-import { Ledger, LedgerError } from "./ledger";
+import { LedgerError, validateQuery } from "./ledger";
+import type { Store } from "./store";
 
-/** createApp wires the HTTP API around a ledger; it starts no server. */
-export function createApp(ledger: Ledger, info: BuildInfo, startedAt: Date = new Date()): Express {
+/** createApp wires the HTTP API around a store; it starts no server. */
+export function createApp(store: Store, info: BuildInfo, startedAt: Date = new Date()): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "16kb" }));
 
-  app.get("/health", (_req, res) => {
-    res.json(health(info, startedAt));
+  app.get("/health", async (_req, res) => {
+    const body = health(info, startedAt, { storage: store.kind, databases: await store.databases() });
+    res.status(body.status === "ok" ? 200 : 503).json(body);
   });
 
-  app.get("/v1/ledger/accounts/:id/balance", (req, res) => {
-    const a = ledger.account(req.params.id);
+  app.get("/v1/ledger/accounts/:id/balance", async (req, res) => {
+    const a = await store.account(req.params.id);
     res.json({ accountId: a.id, currency: a.currency, balanceCents: a.balanceCents });
   });
 
-  app.post("/v1/ledger/transfers", (req, res) => {
-    res.status(201).json(ledger.transfer(req.body));
+  app.post("/v1/ledger/transfers", async (req, res) => {
+    res.status(201).json(await store.transfer(req.body));
+  });
+
+  app.get("/v1/search/accounts", async (req, res) => {
+    const query = validateQuery(req.query.q);
+    res.json({ query, results: await store.search(query) });
   });
 
   app.use((req, res) => {

@@ -1,14 +1,22 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { DatabaseHealth, Store } from "./store";
 
-/** Health is the body of GET /health: liveness plus the build that is running. */
+/**
+ * Health is the body of GET /health: liveness, the build that is running,
+ * where the data is kept (`storage`: memory or neo4j) and whether each
+ * database answers. It is "unavailable" (and GET /health answers 503) when
+ * a database does not.
+ */
 export interface Health {
-  status: "ok";
+  status: "ok" | "unavailable";
   service: string;
   version: string;
   revision: string;
   builtAt: string | null;
   uptimeSeconds: number;
+  storage: Store["kind"];
+  databases: Record<string, DatabaseHealth>;
 }
 
 /** BuildInfo identifies the running build; it does not change while the process runs. */
@@ -34,12 +42,21 @@ export function buildInfo(env: NodeJS.ProcessEnv = process.env, packageJsonPath 
   };
 }
 
+/** The storage a health body reports: its kind and each database's reachability. */
+export interface StorageHealth {
+  storage: Store["kind"];
+  databases: Record<string, DatabaseHealth>;
+}
+
 /** health returns the /health body for a process that started at startedAt. */
-export function health(info: BuildInfo, startedAt: Date, now: Date = new Date()): Health {
+export function health(info: BuildInfo, startedAt: Date, s: StorageHealth, now: Date = new Date()): Health {
+  const down = Object.values(s.databases).some((d) => !d.reachable);
   return {
-    status: "ok",
+    status: down ? "unavailable" : "ok",
     ...info,
     uptimeSeconds: Math.max(0, Math.floor((now.getTime() - startedAt.getTime()) / 1000)),
+    storage: s.storage,
+    databases: s.databases,
   };
 }
 

@@ -75,6 +75,32 @@ export function validateTransfer(body: unknown): TransferRequest {
   return req;
 }
 
+/**
+ * checkTransfer decides whether a valid request can be booked between the
+ * two accounts as they are now (undefined: not found): unknown accounts are
+ * 404, a currency mismatch or insufficient funds 422. Every store books
+ * transfers by this rule.
+ */
+export function checkTransfer<F extends Pick<Account, "id" | "currency" | "balanceCents">, T extends Pick<Account, "id" | "currency">>(
+  req: TransferRequest,
+  from: F | undefined,
+  to: T | undefined,
+): [F, T] {
+  if (!from) {
+    throw new LedgerError(404, `account ${req.from} not found`);
+  }
+  if (!to) {
+    throw new LedgerError(404, `account ${req.to} not found`);
+  }
+  if (from.currency !== to.currency) {
+    throw new LedgerError(422, `currency mismatch: ${from.id} holds ${from.currency}, ${to.id} holds ${to.currency}`);
+  }
+  if (from.balanceCents < req.amountCents) {
+    throw new LedgerError(422, `insufficient funds in ${from.id}: balance ${from.balanceCents}, requested ${req.amountCents}`);
+  }
+  return [from, to];
+}
+
 /** Ledger is an in-memory ledger: accounts and the transfers booked between them. */
 export class Ledger {
   private readonly accounts = new Map<string, Account>();
@@ -105,20 +131,7 @@ export class Ledger {
    */
   transfer(body: unknown): Transfer {
     const req = validateTransfer(body);
-    const from = this.accounts.get(req.from);
-    const to = this.accounts.get(req.to);
-    if (!from) {
-      throw new LedgerError(404, `account ${req.from} not found`);
-    }
-    if (!to) {
-      throw new LedgerError(404, `account ${req.to} not found`);
-    }
-    if (from.currency !== to.currency) {
-      throw new LedgerError(422, `currency mismatch: ${from.id} holds ${from.currency}, ${to.id} holds ${to.currency}`);
-    }
-    if (from.balanceCents < req.amountCents) {
-      throw new LedgerError(422, `insufficient funds in ${from.id}: balance ${from.balanceCents}, requested ${req.amountCents}`);
-    }
+    const [from, to] = checkTransfer(req, this.accounts.get(req.from), this.accounts.get(req.to));
     from.balanceCents -= req.amountCents;
     to.balanceCents += req.amountCents;
     const t: Transfer = {
@@ -130,6 +143,42 @@ export class Ledger {
     this.transfers.push(t);
     return { ...t };
   }
+
+  /** search returns the accounts whose id or name contains text, by id. */
+  search(text: string): AccountSummary[] {
+    return [...this.accounts.values()]
+      .filter((a) => matches(a, text))
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map(({ id, name, currency }) => ({ id, name, currency }));
+  }
+}
+
+/** An account as the search index shows it: no balance. */
+export interface AccountSummary {
+  id: string;
+  name: string;
+  currency: string;
+}
+
+/** MAX_QUERY is the longest search text accepted. */
+const MAX_QUERY = 64;
+
+/**
+ * validateQuery checks a search text (`?q=`): 1 to 64 characters after
+ * trimming; it throws LedgerError(400) otherwise.
+ */
+export function validateQuery(q: unknown): string {
+  const text = typeof q === "string" ? q.trim() : "";
+  if (text.length === 0 || text.length > MAX_QUERY) {
+    throw new LedgerError(400, "invalid search", [`q must be 1 to ${MAX_QUERY} characters`]);
+  }
+  return text;
+}
+
+/** matches reports whether an account matches a search text: its id or name contains it, ignoring case. */
+export function matches(a: AccountSummary, text: string): boolean {
+  const t = text.toLowerCase();
+  return a.id.includes(t) || a.name.toLowerCase().includes(t);
 }
 
 /** seedAccounts is the demo ledger every instance starts with. */

@@ -35,9 +35,20 @@ describe("buildInfo", () => {
 });
 
 describe("health", () => {
+  const info = { service: "ledger-api", version: "1.0.0", revision: "abc", builtAt: null };
+  const memory = { storage: "memory" as const, databases: {} };
+
   it("counts whole seconds of uptime", () => {
-    const info = { service: "ledger-api", version: "1.0.0", revision: "abc", builtAt: null };
-    const h = health(info, new Date("2025-01-01T00:00:00Z"), new Date("2025-01-01T00:01:01.900Z"));
-    assert.deepEqual(h, { status: "ok", ...info, uptimeSeconds: 61 });
+    const h = health(info, new Date("2025-01-01T00:00:00Z"), memory, new Date("2025-01-01T00:01:01.900Z"));
+    assert.deepEqual(h, { status: "ok", ...info, uptimeSeconds: 61, storage: "memory", databases: {} });
+  });
+
+  it("is ok when every database answers, unavailable when one does not", () => {
+    const up = { reachable: true, latencyMs: 3 };
+    const ok = health(info, new Date(), { storage: "neo4j", databases: { ledgerSpace: up, searchSpace: up } });
+    assert.equal(ok.status, "ok");
+    assert.equal(ok.storage, "neo4j");
+    const down = health(info, new Date(), { storage: "neo4j", databases: { ledgerSpace: up, searchSpace: { reachable: false, error: "timeout" } } });
+    assert.equal(down.status, "unavailable");
   });
 });

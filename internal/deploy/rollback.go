@@ -1,0 +1,72 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/great-sun-group/credex-ci/internal/tfplan"
+)
+
+// StagePrevious finds the image an on-demand rollback returns to.
+const StagePrevious = "previous-image"
+
+// RollbackSteps are an on-demand rollback's stages.
+type RollbackSteps interface {
+	Stack
+	// Previous finds the image deployed before the current one (see
+	// PreviousImage) and the task definition revision it came from.
+	Previous(ctx context.Context, current Deployed) (image, from string, err error)
+}
+
+// Rollback returns an environment to an earlier image on demand, through
+// the stack like any deploy, so state and AWS agree afterwards: preflight,
+// terraform init, the image to return to (o.Image, or the one deployed
+// before the current one), plan, apply, and the rollout's verification
+// (rollout, status and health among o.Checks). Production needs its
+// confirmation, as for a deploy.
+func Rollback(ctx context.Context, o Options, steps RollbackSteps) *Result {
+	d := newDeployment(o, steps)
+	res := d.res
+	res.OnDemand = true
+	if err := Guard(o.Env, o.Confirm); err != nil {
+		res.Err = err
+		return res
+	}
+	if o.Image != "" {
+		if err := tfplan.CheckImage(o.Image); err != nil {
+			res.Err = err
+			return res
+		}
+	}
+	res.Rollback = Decision{Do: true, Image: o.Image, Reason: "on demand"}
+	stages := []Stage{
+		{Name: StagePreflight, Run: func(ctx context.Context) (err error) {
+			res.Caller, err = steps.Preflight(ctx)
+			return err
+		}},
+		{Name: StageInit, Needs: []string{StagePreflight}, Run: func(ctx context.Context) (err error) {
+			res.Previous, err = steps.Init(ctx)
+			return err
+		}},
+		{Name: StagePrevious, Needs: []string{StageInit}, Run: func(ctx context.Context) error {
+			if res.Rollback.Image != "" {
+				res.RollbackFrom = "--image"
+				return Skip("--image=%s", res.Rollback.Image)
+			}
+			image, from, err := steps.Previous(ctx, res.Previous)
+			if err != nil {
+				return err
+			}
+			if image == res.Previous.Image {
+				return fmt.Errorf("the image found, %s, is the one deployed now: pass --image=<repository>@sha256:<digest>", image)
+			}
+			res.Rollback.Image, res.RollbackFrom = image, "task definition "+from
+			return nil
+		}},
+	}
+	rollback := d.rollbackStages()
+	rollback[0].Needs = []string{StagePrevious}
+	res.Timeline = Graph{Stages: append(stages, rollback...), Progress: o.Progress, Mask: res.mask}.Run(ctx)
+	res.Err = res.Timeline.Err
+	return res
+}
