@@ -14,7 +14,7 @@ import (
 // the watcher reports it, over the test bed's scenarios, and prints the figures.
 func benchDetection(ctx context.Context, c config) (bool, error) {
 	fmt.Fprintf(os.Stderr, "outcome detection: %d run(s) per scenario on the local test bed\n", c.detectionRuns)
-	samples, err := testbed.MeasureOutcomeDetection(ctx, c.detectionRuns)
+	samples, err := testbed.MeasureOutcomeDetection(ctx, testbed.DetectionOptions{Runs: c.detectionRuns})
 	if err != nil {
 		return false, err
 	}

@@ -129,7 +129,9 @@ func (o *options) writeReports(rep *report.Report, stdout io.Writer) error {
 	return err
 }
 
-// exitCode maps a report to the documented exit codes.
+// exitCode maps a report to the documented exit codes: any failure that is
+// neither a timeout nor a supersession is 1; then a supersession is 5 (a
+// definite answer: a newer deployment runs), a timeout 4.
 func exitCode(rep *report.Report) int {
 	if c := rep.Find(verify.CheckPreflight); c != nil && c.Verdict.Failed() {
 		return exitPreflight
@@ -137,17 +139,22 @@ func exitCode(rep *report.Report) int {
 	if rep.OK() {
 		return exitVerified
 	}
-	timedOut, failed := false, false
+	timedOut, superseded := false, false
 	for _, c := range rep.Checks {
-		if c.Verdict.Failed() {
-			failed = true
-			if !c.TimedOut {
-				return exitFailed
-			}
+		switch {
+		case !c.Verdict.Failed():
+		case c.Outcome == report.Superseded:
+			superseded = true
+		case c.TimedOut:
 			timedOut = true
+		default:
+			return exitFailed
 		}
 	}
-	if failed && timedOut {
+	switch {
+	case superseded:
+		return exitSuperseded
+	case timedOut:
 		return exitTimedOut
 	}
 	return exitFailed

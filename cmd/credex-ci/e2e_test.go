@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -52,6 +54,12 @@ func healthyApp(t *testing.T) *app {
 // deployment of the named scenario.
 func bed(t *testing.T, scenario string) (*testbed.Bed, *testbed.Deployment) {
 	t.Helper()
+	return bedWith(t, scenario, nil)
+}
+
+// bedWith is bed with an edit of the scenario's setup.
+func bedWith(t *testing.T, scenario string, edit func(*testbed.Setup)) (*testbed.Bed, *testbed.Deployment) {
+	t.Helper()
 	isolateAWS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -63,6 +71,9 @@ func bed(t *testing.T, scenario string) (*testbed.Bed, *testbed.Deployment) {
 	setup, err := testbed.Preset(scenario, 100*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(&setup)
 	}
 	d, err := b.Deploy(ctx, setup)
 	if err != nil {
@@ -94,14 +105,29 @@ func verifyArgs(t *testing.T, cmd string, b *testbed.Bed, d *testbed.Deployment,
 	return append(args, extra...)
 }
 
+// verifyReport runs cmd (verify, watch) on d, with the app a (or none),
+// requires the exit code, and returns the Markdown, the progress and the
+// JSON report.
+func verifyReport(t *testing.T, code int, cmd string, b *testbed.Bed, d *testbed.Deployment, a *app) (out, progress string, r jsonReport) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "r.json")
+	got, out, progress := cli(t, verifyArgs(t, cmd, b, d, a, "--report-json="+path)...)
+	if got != code {
+		t.Fatalf("exit %d, want %d\n%s\n%s", got, code, out, progress)
+	}
+	return out, progress, readReport(t, path)
+}
+
 // jsonReport reads a --report-json file.
 type jsonReport struct {
 	Verdict string `json:"verdict"`
 	Checks  []struct {
 		Name     string   `json:"name"`
 		Verdict  string   `json:"verdict"`
+		Outcome  string   `json:"outcome"`
 		Summary  string   `json:"summary"`
 		Evidence []string `json:"evidence"`
+		Notes    []string `json:"notes"`
 		TimedOut bool     `json:"timedOut"`
 	} `json:"checks"`
 }
@@ -136,15 +162,13 @@ func mustContain(t *testing.T, what, text string, wants ...string) {
 	}
 }
 
+// The previous deployment's targets drain for the target group's
+// deregistration delay (30 s, as in the stack) after a rolling deploy: the
+// status check passes, and its note says why they are listed.
 func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
-	b, d := bed(t, "healthy")
+	b, d := bedWith(t, "healthy", func(s *testbed.Setup) { s.DeregistrationDelay = 30 * time.Second })
 	a := healthyApp(t)
-	dir := t.TempDir()
-	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)
-	if code != exitVerified {
-		t.Fatalf("exit %d\n%s\n%s", code, out, progress)
-	}
-	r := readReport(t, filepath.Join(dir, "r.json"))
+	out, progress, r := verifyReport(t, exitVerified, "verify", b, d, a)
 	want := map[string]string{"preflight": "pass", "rollout": "pass", "status": "pass", "health": "pass", "integration": "skip", "bench": "pass"}
 	for name, v := range want {
 		if r.verdicts()[name] != v {
@@ -152,6 +176,9 @@ func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
 		}
 	}
 	mustContain(t, "report", out, "## ✅ Verification passed: stage", "| rollout | ✅ pass |", "completed: credex-core-staging:2 runs 2/2 tasks",
+		"| status | ✅ pass |", "2/2 running, 0 pending; 2 task(s) RUNNING, 2/2 target(s) healthy, 2 of the previous deployment draining (see the notes) |",
+		"### Notes\n\n- **status**: 2 target(s) of the previous deployment draining in target group "+path.Base(path.Dir(d.TargetGroupARN))+" (10.0.0.",
+		"): the load balancer lets their connections finish for up to 30s (the target group's deregistration delay) before ECS stops them; expected after a rolling deploy\n",
 		"build "+revision, "### Benchmark (bench)", "| measured |")
 	mustContain(t, "progress", progress, "rollout     watching", "waiting: credex-core-staging:2", "event:")
 }
@@ -159,17 +186,12 @@ func TestVerifyHealthyRolloutPassesEveryCheck(t *testing.T) {
 func TestVerifyCircuitBreakerRollback(t *testing.T) {
 	b, d := bed(t, "rollback")
 	a := healthyApp(t)
-	dir := t.TempDir()
-	code, out, progress := cli(t, verifyArgs(t, "verify", b, d, a, "--report-json="+filepath.Join(dir, "r.json"))...)
-	if code != exitFailed {
-		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailed, out, progress)
-	}
-	r := readReport(t, filepath.Join(dir, "r.json"))
+	out, _, r := verifyReport(t, exitFailed, "verify", b, d, a)
 	v := r.verdicts()
 	if v["rollout"] != "fail" || v["status"] != "skip" || v["health"] != "skip" || v["bench"] != "skip" {
 		t.Errorf("verdicts %v", v)
 	}
-	mustContain(t, "report", out, "## ❌ Verification failed: stage", "rolled-back: ", "runs credex-core-staging:1, not credex-core-staging:2", "stopped: Essential container in task exited", "exit code 1", "skipped: the rollout did not complete")
+	mustContain(t, "report", out, "## ❌ Verification failed: stage", "rolled-back: ", "the circuit breaker rolled back to credex-core-staging:1: deployment ecs-svc/", " of credex-core-staging:2 failed (", "stopped: Essential container in task exited", "exit code 1", "skipped: the rollout did not complete")
 	if a.requests.Load() != 0 {
 		t.Errorf("the app got %d requests although the rollout failed", a.requests.Load())
 	}
@@ -233,9 +255,16 @@ func TestHealthFailures(t *testing.T) {
 		"wrong build": {func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"status":"ok","build":{"commit":"fedcba9876543210"}}`))
 		}, []string{"| health | ❌ fail |", "fedcba9876543210", revision[:12]}},
+		"refused": {http.NotFound, nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := newApp(t, tc.handler)
+			if name == "refused" {
+				a.Close()
+				host := strings.TrimPrefix(a.URL, "http://")
+				// The URL once, then the cause: not `GET <url>: GET <url>: Get "<url>": dial tcp …`.
+				tc.want = []string{"| health | ❌ fail |", "| GET " + a.URL + "/health: dial tcp " + host + ": connect: connection refused; unhealthy after 2 attempt(s) over "}
+			}
 			code, out, _ := cli(t, "health", "--env=stage", "--api-url="+a.URL, "--revision="+revision, "--health-attempts=2")
 			if code != exitFailed {
 				t.Fatalf("exit %d\n%s", code, out)
@@ -327,9 +356,8 @@ func TestWatchOtherScenarios(t *testing.T) {
 		code int
 		want []string
 	}{
-		"throttled": {exitVerified, []string{"| rollout | ✅ pass |"}},
-		"missing":   {exitFailed, []string{"| rollout | ❌ fail |", "service-missing"}},
-		"draining":  {exitFailed, []string{"| rollout | ❌ fail |", "is DRAINING", "recreate it (terraform apply)"}},
+		"missing":  {exitFailed, []string{"| rollout | ❌ fail |", "service-missing"}},
+		"draining": {exitFailed, []string{"| rollout | ❌ fail |", "is DRAINING", "recreate it (terraform apply)"}},
 		"breaker-failed": {exitFailed, []string{"| rollout | ❌ fail |", "failed: deployment", "and was not rolled back",
 			"rollout FAILED (ECS deployment circuit breaker: tasks failed to start.)", "container credex-core exited 1", "log: Error: LedgerSpace unavailable"}},
 	} {
@@ -362,4 +390,49 @@ func TestCredentialsInTheEnvironmentNeverReachTheReport(t *testing.T) {
 		}
 	}
 	mustContain(t, "report", out, "| health | ❌ fail |", "HTTP 500", `last body: {"status":"error","env":["***"]}`)
+}
+
+// Throttling the SDK absorbed is said in the report: how many requests AWS
+// throttled, how many retries, over how long (the test bed's ECS answers the
+// watch's first two DescribeServices with ThrottlingException; the adaptive
+// retryer backs off and slows its own calls down for a few seconds).
+func TestThrottlingIsExplained(t *testing.T) {
+	b, d := bed(t, "throttled")
+	out, progress, r := verifyReport(t, exitVerified, "watch", b, d, nil)
+	note := regexp.MustCompile(`^AWS throttled 2 requests \(ECS DescribeServices × 2\): the SDK retried 1 of \d+ calls? 2 times, over [0-9.]+m?s in all$`)
+	var rollout []string
+	for _, c := range r.Checks {
+		if c.Name == "rollout" {
+			rollout = c.Notes
+		} else if len(c.Notes) > 0 {
+			t.Errorf("%s: notes %q, want none", c.Name, c.Notes)
+		}
+	}
+	if len(rollout) != 1 || !note.MatchString(rollout[0]) {
+		t.Fatalf("rollout notes %q, want one matching %s", rollout, note)
+	}
+	mustContain(t, "report", out, "| rollout | ✅ pass |", "### Notes\n\n- **rollout**: "+rollout[0]+"\n")
+	// While it happens, too: the watch is not silent for no reason.
+	mustContain(t, "progress", progress, " rollout     ECS DescribeServices took 3 attempts (AWS throttled it 2 time(s)): the SDK backed off and retried, ")
+}
+
+// Someone else deploys a newer revision right after ours: the verification
+// is superseded (exit 5), naming the newer task definition, not failed as a
+// rollback would be (exit 1).
+func TestVerifySupersededByANewerDeployment(t *testing.T) {
+	b, d := bed(t, "superseded")
+	a := healthyApp(t)
+	out, _, r := verifyReport(t, exitSuperseded, "verify", b, d, a)
+	if v := r.verdicts(); r.Verdict != "fail" || v["rollout"] != "fail" || v["status"] != "skip" || v["bench"] != "skip" || r.Checks[1].Outcome != "superseded" {
+		t.Errorf("verdict %s, checks %+v", r.Verdict, r.Checks)
+	}
+	mustContain(t, "report", out, "## ⏩ Verification superseded: stage",
+		"A newer deployment replaced the one under verification before it settled (see the rollout check): nothing is known to be wrong with it, but it is not what runs.",
+		"| rollout | ⏩ superseded |", "| superseded: deployment ecs-svc/", " of credex-core-staging:3 replaced deployment ecs-svc/",
+		" of credex-core-staging:2 before it completed: someone deployed while this watch ran.",
+		"verify credex-core-staging:3 instead (--task-definition=credex-core-staging:3), or deploy credex-core-staging:2 again; do not roll back",
+		"### ⏩ rollout: superseded", "skipped: the rollout did not complete (superseded)")
+	if strings.Contains(out, "older revision") || a.requests.Load() != 0 {
+		t.Errorf("the newer revision is not older; the app got %d requests\n%s", a.requests.Load(), out)
+	}
 }

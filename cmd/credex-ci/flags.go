@@ -58,7 +58,7 @@ func (sc subcommand) flags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "credex-ci %s: %s.\n\nUsage:\n  credex-ci %s --env=stage|prod [flags]\n\nFlags:\n", sc.name, sc.summary, sc.name)
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nExit codes: 0 verified, 1 failed, 2 usage, 3 preflight refused, 4 timed out. See `credex-ci help` and docs/verify.md.\n")
+		fmt.Fprint(stderr, "\nExit codes: 0 verified, 1 failed, 2 usage, 3 preflight refused, 4 timed out, 5 superseded. See `credex-ci help` and docs/verify.md.\n")
 	}
 	return fs
 }

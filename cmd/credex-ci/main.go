@@ -23,6 +23,10 @@ const (
 	exitUsage     = 2 // bad flags or input; nothing was called
 	exitPreflight = 3 // the AWS credentials were refused (none, invalid, wrong account); nothing was checked
 	exitTimedOut  = 4 // the only failures are checks that ran out of time
+	// exitSuperseded: a newer deployment replaced the one verified before
+	// it settled; nothing is known to be wrong with it, but it is not what
+	// runs (verify the newer one, or deploy again; never roll back).
+	exitSuperseded = 5
 )
 
 func main() {

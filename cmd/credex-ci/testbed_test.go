@@ -97,7 +97,8 @@ func TestTestbedServesWhatItsPrintedVerifyCommandChecks(t *testing.T) {
 		want     []string
 	}{
 		{"healthy", exitVerified, []string{"## ✅ Verification passed: stage", "| rollout | ✅ pass |", "| health | ✅ pass |", "| bench | ✅ pass |"}},
-		{"rollback", exitFailed, []string{"## ❌ Verification failed: stage", "rolled-back: ", "runs credex-core-staging:1, not credex-core-staging:2", "| health | ⏭️ skip |"}},
+		{"rollback", exitFailed, []string{"## ❌ Verification failed: stage", "rolled-back: ", "the circuit breaker rolled back to credex-core-staging:1: deployment ecs-svc/", " of credex-core-staging:2 failed (", "| health | ⏭️ skip |"}},
+		{"superseded", exitSuperseded, []string{"## ⏩ Verification superseded: stage", "| rollout | ⏩ superseded |", "of credex-core-staging:3 replaced deployment ecs-svc/", "| health | ⏭️ skip |"}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			printed := serveTestbed(t, tc.scenario)

@@ -52,6 +52,9 @@ Exit codes:
   2  usage: bad flags or input; nothing was called
   3  preflight refused: no AWS credentials, or credentials of another account; nothing was checked
   4  timed out: the only failures are checks that ran out of time
+  5  superseded: a newer deployment replaced the one verified before it settled (someone
+     else deployed); verify the newer task definition the report names, or deploy again;
+     do not roll back, that would undo the newer deployment
 
 Policy per environment (timeouts, benchmark load and thresholds):
 `)

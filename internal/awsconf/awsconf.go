@@ -117,6 +117,7 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	if endpoint != "" {
 		cfg.BaseEndpoint = aws.String(endpoint)
 	}
+	CountRetries(&cfg)
 	if cfg.Region == "" {
 		return aws.Config{}, errors.New("no AWS region: set aws_region in the environment's tfvars file, or AWS_REGION")
 	}

@@ -39,8 +39,8 @@ func Preflight(ctx context.Context, cfg aws.Config, env envs.Environment) (*Iden
 	}
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, fmt.Errorf("preflight: STS GetCallerIdentity with %s failed: %w; check the credentials are valid and not expired, or %s",
-			describeSource(creds.Source), err, HowToProvideCredentials)
+		return nil, fmt.Errorf("asking who the credentials from %s are: %w; check the credentials are valid and not expired, or %s",
+			describeSource(creds.Source), Concise(err), HowToProvideCredentials)
 	}
 	id := &Identity{
 		Account: aws.ToString(out.Account),

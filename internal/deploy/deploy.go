@@ -380,6 +380,8 @@ func (d *deployment) decide(ctx context.Context) Decision {
 		return Decision{}
 	case t.Outcome(StageApply) == Skipped:
 		return Decision{Reason: "no rollback: this deploy changed nothing (the plan was empty), so what failed verification was already deployed before it"}
+	case r.Report != nil && r.Report.SupersededBy() != nil:
+		return Decision{Reason: "no rollback: a newer deployment replaced this one while it was verified (see the rollout check), and rolling back would undo it; verify the newer one, or deploy again"}
 	case ctx.Err() != nil:
 		return Decision{Reason: "no rollback: the deploy was cancelled; to return to the previous image run `" + back + "`"}
 	case !d.o.RollbackOnFailure:

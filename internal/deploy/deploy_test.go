@@ -38,6 +38,9 @@ type fake struct {
 	verified []Target
 	checks   [][]string
 	planned  []string
+	// superseded makes the first verification's rollout superseded by a
+	// newer deployment (someone else deployed meanwhile).
+	superseded bool
 }
 
 func newFake() *fake {
@@ -118,6 +121,12 @@ func (f *fake) Verify(ctx context.Context, t Target, checks []string) (*report.R
 		if c == verify.CheckHealth && v == report.Fail {
 			ch.Verdict, ch.Summary = report.Fail, "GET https://api.stage.example/health: HTTP 503"
 			ch.Evidence = []string{"# attempt 1: HTTP 503"}
+		}
+		if f.superseded && n == 0 {
+			ch.Verdict, ch.Summary = report.Skip, "skipped: the rollout did not complete (superseded)"
+			if c == verify.CheckRollout {
+				ch.Verdict, ch.Outcome, ch.Summary = report.Fail, report.Superseded, "superseded: deployment ecs-svc/1 of credex-core-staging:9 replaced deployment ecs-svc/2 of credex-core-staging:7 before it completed"
+			}
 		}
 		rep.Add(ch)
 	}
@@ -345,6 +354,22 @@ func TestWhenThereIsNoRollbackTheSummarySaysWhy(t *testing.T) {
 				t.Errorf("summary lacks the reason:\n%s", md)
 			}
 		})
+	}
+}
+
+// Someone else deployed while this deploy was verified: rolling back would
+// undo their deployment, so there is no rollback, whatever
+// --rollback-on-failure says.
+func TestASupersededVerificationIsNeverRolledBack(t *testing.T) {
+	f := newFake()
+	f.superseded = true
+	res := Run(context.Background(), Options{Env: prod(t), Confirm: "prod", Revision: revision, RollbackOnFailure: true}, f)
+	want := "no rollback: a newer deployment replaced this one while it was verified (see the rollout check), and rolling back would undo it; verify the newer one, or deploy again"
+	if res.Err == nil || res.Rollback.Do || res.Rollback.Reason != want {
+		t.Fatalf("err %v, decision %+v", res.Err, res.Rollback)
+	}
+	if len(f.planned) != 1 || f.called(StageVerify) != 1 {
+		t.Errorf("planned %v, verified %d times: a rollback ran", f.planned, f.called(StageVerify))
 	}
 }
 

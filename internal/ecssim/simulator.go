@@ -181,6 +181,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, clientErr("UnknownOperationException", "the ECS simulator does not implement %s", op))
 		return
 	}
+	// Like ECS, every answer carries a request ID (the SDK reports it with
+	// errors, for AWS support).
+	w.Header().Set("X-Amzn-Requestid", s.newUUID())
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		writeError(w, clientErr("SerializationException", "reading the request: %v", err))

@@ -24,6 +24,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -73,7 +74,8 @@ type Attempt struct {
 	Duration time.Duration `json:"duration"`
 	// Status is the HTTP status, 0 when no response arrived.
 	Status int `json:"status,omitempty"`
-	// Error is the transport error, if any.
+	// Error is the transport error, if any, without the URL (net/http's
+	// "Get \"<url>\": " prefix is dropped: the check names its URL).
 	Error string `json:"error,omitempty"`
 	// Problems are what was wrong with the response.
 	Problems []string `json:"problems,omitempty"`
@@ -96,7 +98,8 @@ type Result struct {
 	Body string `json:"body,omitempty"`
 	// BuildInfo is what the last response reported about the build, if anything.
 	BuildInfo *BuildInfo `json:"buildInfo,omitempty"`
-	// Problems is empty when the check passed.
+	// Problems is empty when the check passed. They describe the answers
+	// of the Check's URL without naming it: the caller names it once.
 	Problems []string `json:"problems,omitempty"`
 	// Notes are observations that do not fail the check.
 	Notes []string `json:"notes,omitempty"`
@@ -143,7 +146,7 @@ func (c Check) Run(ctx context.Context) (*Result, error) {
 	}
 	final := res.Attempts[len(res.Attempts)-1]
 	if final.Error != "" {
-		res.Problems = append(res.Problems, fmt.Sprintf("GET %s: %s", c.URL, final.Error))
+		res.Problems = append(res.Problems, final.Error)
 	}
 	res.Problems = append(res.Problems, final.Problems...)
 	res.Problems = append(res.Problems, fmt.Sprintf("unhealthy after %d attempt(s) over %s%s",
@@ -245,6 +248,13 @@ func (c Check) attempt(ctx context.Context, n int) (Attempt, response) {
 func transportError(actx context.Context, err error, timeout time.Duration) string {
 	if errors.Is(actx.Err(), context.DeadlineExceeded) {
 		return fmt.Sprintf("no complete response within the %s attempt timeout", timeout)
+	}
+	var u *url.Error
+	if errors.As(err, &u) {
+		err = u.Err
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the server closed the connection without a complete response (" + err.Error() + ")"
 	}
 	return err.Error()
 }

@@ -188,6 +188,11 @@ func TestConnectionRefusedIsRetried(t *testing.T) {
 	if res.OK() || len(res.Attempts) != 2 || res.Attempts[0].Error == "" {
 		t.Fatalf("want 2 failed connection attempts, got %+v", res)
 	}
+	// The error without net/http's `Get "<url>": `: the caller names the URL.
+	want := "dial tcp " + strings.TrimPrefix(srv.URL, "http://") + ": connect: connection refused"
+	if res.Attempts[0].Error != want || res.Problems[0] != want {
+		t.Fatalf("attempt error %q, problems %q; want %q", res.Attempts[0].Error, res.Problems, want)
+	}
 }
 
 func TestContextEndStopsTheCheck(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -82,11 +83,18 @@ func (c CommandRunner) Run(ctx context.Context, apiURL string) (Output, error) {
 	err := cmd.Run()
 	out := Output{Raw: stdout.Bytes(), Log: stderr.Bytes()}
 	var exit *exec.ExitError
+	var notRun *exec.Error
+	command := strings.Join(argv, " ")
 	switch {
 	case errors.As(err, &exit) && ctx.Err() == nil:
 		out.ExitCode = exit.ExitCode()
+	case ctx.Err() != nil:
+		return out, fmt.Errorf("integration tests: %q in %s was stopped: %w", command, c.Dir, ctx.Err())
+	case errors.As(err, &notRun):
+		// exec.Error names the program again; its cause is enough here.
+		return out, fmt.Errorf("integration tests: running %q in %s: %w (is it installed, and the app's dependencies with npm ci?)", command, c.Dir, notRun.Err)
 	case err != nil:
-		return out, fmt.Errorf("integration tests: running %v in %s: %w (is %s installed and the app's dependencies installed with npm ci?)", argv, c.Dir, err, argv[0])
+		return out, fmt.Errorf("integration tests: running %q in %s: %w", command, c.Dir, err)
 	}
 	if report != "" {
 		data, rerr := os.ReadFile(report)

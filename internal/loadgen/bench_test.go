@@ -82,3 +82,18 @@ func BenchmarkLoopback(b *testing.B) {
 		b.Fatalf("%d errors: %v", w.errors, w.errSample)
 	}
 }
+
+// BenchmarkStopAfterCancel measures how long a closed-model run takes to
+// return once cancelled with 4 requests in flight that the server never
+// answers (goal: at most 100 ms; the requests' timeout is 30 s).
+func BenchmarkStopAfterCancel(b *testing.B) {
+	url, requests := silentServer(b)
+	var worst, total time.Duration
+	n := 0
+	for b.Loop() {
+		_, took := cancelWhenInFlight(b, Options{Targets: []Target{{URL: url}}, Duration: time.Minute, Concurrency: 4, Timeout: 30 * time.Second}, requests, 4)
+		worst, total, n = max(worst, took), total+took, n+1
+	}
+	b.ReportMetric(float64(worst.Microseconds()), "max-stop-µs")
+	b.ReportMetric(float64(total.Microseconds())/float64(n), "mean-stop-µs")
+}

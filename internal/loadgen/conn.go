@@ -86,7 +86,8 @@ func prepare(t Target, userAgent string) (prepared, error) {
 // goroutine-per-connection engine.
 type conn struct {
 	nc     net.Conn
-	buf    []byte // bytes read; buf[r:w] not parsed yet
+	raw    net.Conn // the TCP connection under nc (nc itself without TLS)
+	buf    []byte   // bytes read; buf[r:w] not parsed yet
 	r, w   int
 	parser respParser
 	addr   string
@@ -102,6 +103,7 @@ func dial(ctx context.Context, p *prepared, timeout time.Duration) (*conn, error
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
+	raw := nc
 	if p.tls != nil {
 		tc := tls.Client(nc, p.tls)
 		_ = tc.SetDeadline(time.Now().Add(timeout))
@@ -111,11 +113,13 @@ func dial(ctx context.Context, p *prepared, timeout time.Duration) (*conn, error
 		}
 		nc = tc
 	}
-	return newConn(nc, p.addr), nil
+	c := newConn(nc, p.addr)
+	c.raw = raw
+	return c, nil
 }
 
 func newConn(nc net.Conn, addr string) *conn {
-	return &conn{nc: nc, buf: make([]byte, 8<<10), addr: addr}
+	return &conn{nc: nc, raw: nc, buf: make([]byte, 8<<10), addr: addr}
 }
 
 // roundTrip writes the request and reads the response, returning its status

@@ -15,8 +15,14 @@ import (
 // maxErrorSamples bounds the distinct error messages a run keeps as evidence.
 const maxErrorSamples = 10
 
-// Run sends load as the options say and returns the measurements. It returns
-// an error only for invalid options; failed requests are counted in the Result.
+// Run sends load as the options say and returns the measurements. Failed
+// requests are counted in the Result; the error is for invalid options and
+// for an unexpected failure of the engine itself (then the Result holds
+// what was measured until it failed).
+//
+// Cancelling ctx stops the run at once: requests in flight are abandoned
+// (counted in Result.Aborted, not in Requests) instead of waiting for their
+// timeout. When the duration ends, requests in flight get their timeout.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	o, targets, err := o.validate()
 	if err != nil {
@@ -32,17 +38,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer cancel()
 
 	stopProgress := e.progress(ctx)
-	workers, ok := runEventLoop(runCtx, e)
+	workers, ok, err := runEventLoop(runCtx, e)
 	if !ok {
-		workers = e.runGoroutines(runCtx)
+		workers = e.runGoroutines(runCtx, ctx)
 	}
 	stopProgress()
-	return e.result(workers), nil
+	return e.result(workers), err
 }
 
 // runGoroutines is the portable engine: one goroutine per connection over
-// Go's netpoller (https, and every target on systems other than Linux).
-func (e *engine) runGoroutines(ctx context.Context) []*worker {
+// Go's netpoller (https, and every target on systems other than Linux). The
+// run ends with ctx; cancelling cancel (its parent) also abandons the
+// requests in flight.
+func (e *engine) runGoroutines(ctx, cancel context.Context) []*worker {
 	workers := make([]*worker, e.opts.Concurrency)
 	var wg sync.WaitGroup
 	for i := range workers {
@@ -51,7 +59,7 @@ func (e *engine) runGoroutines(ctx context.Context) []*worker {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.loop(ctx)
+			w.loop(ctx, cancel)
 		}()
 	}
 	wg.Wait()
@@ -81,7 +89,15 @@ type worker struct {
 	errors    int64
 	statuses  map[int]int64
 	errSample map[string]int64
+	aborted   int64     // requests abandoned when the run was cancelled
 	last      time.Time // when the last response completed
+
+	// The goroutine engine's cancellation: interrupt closes every
+	// connection, so a request blocked on the network returns at once; mu
+	// guards conns against it (the worker reads conns without the lock: it
+	// is the only writer).
+	mu          sync.Mutex
+	interrupted bool
 }
 
 func newWorker(e *engine, i int) *worker {
@@ -98,8 +114,10 @@ func newWorker(e *engine, i int) *worker {
 	}
 }
 
-func (w *worker) loop(ctx context.Context) {
+func (w *worker) loop(ctx, cancel context.Context) {
+	stop := context.AfterFunc(cancel, w.interrupt)
 	defer func() {
+		stop()
 		for _, c := range w.conns {
 			c.close()
 		}
@@ -124,6 +142,10 @@ func (w *worker) loop(ctx context.Context) {
 			}
 		}
 		status, err := w.do(ctx)
+		if err != nil && cancel.Err() != nil {
+			w.aborted++ // cut short by the cancellation, not the server's doing
+			return
+		}
 		done := time.Now()
 		w.last = done
 		w.record(done.Sub(intended), status, err)
@@ -144,17 +166,48 @@ func (w *worker) do(ctx context.Context) (int, error) {
 			if c, err = dial(ctx, p, w.e.opts.Timeout); err != nil {
 				return 0, err
 			}
-			w.conns[i] = c
+			if !w.setConn(i, c) {
+				c.close()
+				return 0, ctx.Err()
+			}
 		}
 		status, reusable, started, err := c.roundTrip(p, deadline)
 		if err != nil || !reusable {
 			c.close()
-			w.conns[i] = nil
+			w.setConn(i, nil)
 		}
 		if err != nil && c.used && !started && try == 0 && !isTimeout(err) {
 			continue // the server closed an idle keep-alive connection
 		}
 		return status, err
+	}
+}
+
+// setConn stores the worker's connection to target i (nil: none). It
+// reports false, storing nothing, when the run was interrupted: a new
+// connection must then be closed.
+func (w *worker) setConn(i int, c *conn) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.interrupted && c != nil {
+		return false
+	}
+	w.conns[i] = c
+	return true
+}
+
+// interrupt ends the request in flight, whichever it is, at once: ctx is
+// done. Closing the TCP connection (under TLS, if any) fails the blocked
+// read or write, and every later one: unlike a deadline, which the next
+// request would reset, a close cannot be undone.
+func (w *worker) interrupt() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.interrupted = true
+	for _, c := range w.conns {
+		if c != nil {
+			_ = c.raw.Close()
+		}
 	}
 }
 

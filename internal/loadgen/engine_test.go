@@ -1,9 +1,11 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -210,5 +212,113 @@ func TestEvaluateThresholds(t *testing.T) {
 	}
 	if v := (&Result{}).Evaluate(Thresholds{}); len(v) != 1 {
 		t.Fatalf("an empty run must fail: %v", v)
+	}
+}
+
+// silentServer accepts connections and reads requests but never answers;
+// each request it has read is announced on the returned channel.
+func silentServer(t testing.TB) (url string, requests <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan struct{}, 1024)
+	var conns sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); conns.Wait() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conns.Done()
+				defer c.Close()
+				buf := make([]byte, 4096)
+				var head []byte
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return // the client closed it
+					}
+					head = append(head, buf[:n]...)
+					for {
+						i := bytes.Index(head, []byte("\r\n\r\n"))
+						if i < 0 {
+							break
+						}
+						head = head[i+4:]
+						select {
+						case got <- struct{}{}:
+						default:
+						}
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/health", got
+}
+
+// cancelWhenInFlight runs o, cancels it once the server has read n
+// requests, and returns how long Run took to return after the cancellation.
+func cancelWhenInFlight(t testing.TB, o Options, requests <-chan struct{}, n int) (*Result, time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type ran struct {
+		r   *Result
+		err error
+		at  time.Time
+	}
+	done := make(chan ran, 1)
+	go func() {
+		r, err := Run(ctx, o)
+		done <- ran{r, err, time.Now()}
+	}()
+	for range n {
+		select {
+		case <-requests:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the server never got %d requests", n)
+		}
+	}
+	cancelled := time.Now()
+	cancel()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("Run: %v", r.err)
+		}
+		return r.r, r.at.Sub(cancelled)
+	case <-time.After(o.Timeout / 2):
+		t.Fatalf("Run still waits %s after the cancellation: in-flight requests are waited for up to their %s timeout", o.Timeout/2, o.Timeout)
+		return nil, 0
+	}
+}
+
+// A cancelled run stops at once instead of waiting for its requests in
+// flight, which a server that never answers would hold for their whole
+// timeout (30 s here). The goal is 100 ms (the event loop wakes on an
+// eventfd, the goroutine engine closes its connections: both take well
+// under a millisecond, see BenchmarkStopAfterCancel); the test allows 1 s,
+// ten times the goal so a loaded machine cannot make it flaky, and thirty
+// times less than the timeout a run that waits would take.
+func TestCancelledRunStopsAtOnce(t *testing.T) {
+	for name, rate := range map[string]float64{"closed model": 0, "constant rate": 1000} {
+		t.Run(name, func(t *testing.T) {
+			url, requests := silentServer(t)
+			o := Options{Targets: []Target{{URL: url}}, Duration: time.Minute, Rate: rate, Concurrency: 4, Timeout: 30 * time.Second}
+			r, took := cancelWhenInFlight(t, o, requests, 4)
+			if took > time.Second {
+				t.Fatalf("Run returned %s after the cancellation, want at most 1 s (goal 100 ms)", took)
+			}
+			if r.Requests != 0 || r.Aborted != 4 {
+				t.Fatalf("requests=%d aborted=%d, want the 4 requests in flight aborted and none counted", r.Requests, r.Aborted)
+			}
+			t.Logf("stopped %s after the cancellation", took)
+		})
 	}
 }

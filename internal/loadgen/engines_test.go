@@ -15,6 +15,7 @@ var contract = map[string]func(*testing.T){
 	"WireVariants":                                   TestWireVariants,
 	"IdleKeepAliveClosedByTheServerIsRetried":        TestIdleKeepAliveClosedByTheServerIsRetried,
 	"TimeoutsAndRefusedConnectionsAreErrors":         TestTimeoutsAndRefusedConnectionsAreErrors,
+	"CancelledRunStopsAtOnce":                        TestCancelledRunStopsAtOnce,
 }
 
 // TestGoroutineEngineKeepsTheContract runs the behaviour contract on the

@@ -4,6 +4,7 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -25,21 +26,23 @@ import (
 // parser, histograms, counters, errors, stale keep-alive retry and schedule.
 
 // runEventLoop runs the load on the event loop and returns the workers'
-// measurements; ok is false when the targets need the goroutine engine.
-func runEventLoop(ctx context.Context, e *engine) (workers []*worker, ok bool) {
+// measurements; ok is false when the targets need the goroutine engine. The
+// error is an unexpected failure of the loop's own system calls (epoll),
+// which ends the run.
+func runEventLoop(ctx context.Context, e *engine) (workers []*worker, ok bool, err error) {
 	if !useEventLoop {
-		return nil, false
+		return nil, false, nil
 	}
 	addrs := make([]unix.Sockaddr, len(e.targets))
 	netAddrs := make([]*net.TCPAddr, len(e.targets))
 	for i := range e.targets {
 		p := &e.targets[i]
 		if p.tls != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		a, err := net.ResolveTCPAddr("tcp", p.addr)
 		if err != nil || a.IP == nil {
-			return nil, false // the goroutine engine reports the dial error per request
+			return nil, false, nil // the goroutine engine reports the dial error per request
 		}
 		netAddrs[i] = a
 		if ip4 := a.IP.To4(); ip4 != nil {
@@ -57,15 +60,20 @@ func runEventLoop(ctx context.Context, e *engine) (workers []*worker, ok bool) {
 	}
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		return nil, false
+		return nil, false, nil
 	}
 	defer unix.Close(epfd)
+	wake, stopWake, err := wakeOnDone(ctx, epfd)
+	if err != nil {
+		return nil, false, nil
+	}
+	defer stopWake()
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
 	l := &loop{
-		e: e, epfd: epfd, addrs: addrs, netAddrs: netAddrs, done: ctx.Done(),
+		e: e, epfd: epfd, wakeFD: wake, addrs: addrs, netAddrs: netAddrs, done: ctx.Done(),
 		timeout: int64(e.opts.Timeout),
 		end:     int64(e.end.Sub(e.start)),
 		readBuf: make([]byte, 64<<10),
@@ -78,8 +86,37 @@ func runEventLoop(ctx context.Context, e *engine) (workers []*worker, ok bool) {
 		l.slots[i] = &slot{w: workers[i], socks: make([]*sock, len(e.targets))}
 		l.idle = append(l.idle, l.slots[i])
 	}
-	l.run()
-	return workers, true
+	if err := l.run(); err != nil {
+		return workers, true, err
+	}
+	return workers, true, nil
+}
+
+// wakeOnDone registers an eventfd in the epoll set that becomes readable
+// when ctx is done, so a cancellation ends the wait at once. stop must be
+// called before epfd is closed; it closes the eventfd once nothing can
+// write to it any more.
+func wakeOnDone(ctx context.Context, epfd int) (fd int, stop func(), err error) {
+	fd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return -1, nil, err
+	}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}); err != nil {
+		unix.Close(fd)
+		return -1, nil, err
+	}
+	written := make(chan struct{})
+	stopAfter := context.AfterFunc(ctx, func() {
+		defer close(written)
+		one := [8]byte{1} // an eventfd counter increment, native-endian uint64 (little-endian here)
+		_, _ = unix.Write(fd, one[:])
+	})
+	return fd, func() {
+		if !stopAfter() {
+			<-written // the write may be under way: the fd must outlive it
+		}
+		unix.Close(fd)
+	}, nil
 }
 
 // useEventLoop lets tests run the behaviour contract on both engines.
@@ -90,6 +127,7 @@ var useEventLoop = true
 type loop struct {
 	e        *engine
 	epfd     int
+	wakeFD   int // an eventfd readable once the run is cancelled
 	addrs    []unix.Sockaddr
 	netAddrs []*net.TCPAddr // for error messages
 	done     <-chan struct{}
@@ -141,17 +179,22 @@ type sock struct {
 
 func (l *loop) now() int64 { return int64(time.Since(l.e.start)) }
 
-func (l *loop) run() {
+// run runs the loop until the run ends. It returns an error when epoll
+// fails for another reason than a signal (EINTR): the sockets are closed and
+// what was measured so far is kept.
+func (l *loop) run() error {
 	defer l.closeAll()
 	for {
 		now := l.now()
-		l.checkStop(now)
 		if now >= l.earliest && l.inflight > 0 {
 			l.expire(now)
 		}
+		if l.checkStop(now) {
+			l.abort()
+		}
 		wait := l.dispatch(now)
 		if l.inflight == 0 && (l.stopping || wait < 0 && l.e.interval == 0) {
-			return
+			return nil
 		}
 		if l.inflight > 0 {
 			if d := l.earliest - now; wait < 0 || d < wait {
@@ -159,20 +202,26 @@ func (l *loop) run() {
 			}
 		}
 		if wait < 0 || wait > int64(50*time.Millisecond) {
-			wait = int64(50 * time.Millisecond) // notice cancellation; see epollWait
+			wait = int64(50 * time.Millisecond) // see epollWait
 		}
 		n, errno := l.wait(wait)
 		if errno != 0 {
 			if errno != unix.EINTR {
-				panic("loadgen: epoll_wait: " + errno.Error())
+				return fmt.Errorf("loadgen: the event loop's epoll_wait failed: %w (after %d requests; this is a bug or the system ran out of resources: report it, or run again)", errno, l.e.requests.Load())
 			}
 			n = 0
 		}
 		for _, ev := range l.events[:n] {
+			if int(ev.Fd) == l.wakeFD {
+				continue // cancelled: checkStop sees it next
+			}
 			l.event(l.byFD[ev.Fd], ev.Events)
 		}
 	}
 }
+
+// epollWaitFunc is epollWait; tests replace it to make it fail.
+var epollWaitFunc = epollWait
 
 // coalesce is how long the closed model lets responses gather before it
 // blocks in epoll (interrupt moderation). Blocking for each response as it
@@ -187,30 +236,46 @@ const coalesce = 50 * time.Microsecond
 // it first sleeps for coalesce instead of blocking per response.
 func (l *loop) wait(timeout int64) (int, syscall.Errno) {
 	if l.e.interval == 0 && l.inflight > 1 && timeout > int64(coalesce) {
-		if n, errno := epollWait(l.epfd, l.events, 0); n > 1 || errno != 0 {
+		if n, errno := epollWaitFunc(l.epfd, l.events, 0); n > 1 || errno != 0 {
 			return n, errno
 		}
 		ts := unix.NsecToTimespec(int64(coalesce))
 		unix.RawSyscall(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), 0, 0)
-		if n, errno := epollWait(l.epfd, l.events, 0); n > 0 || errno != 0 {
+		if n, errno := epollWaitFunc(l.epfd, l.events, 0); n > 0 || errno != 0 {
 			return n, errno
 		}
 	}
-	return epollWait(l.epfd, l.events, timeout)
+	return epollWaitFunc(l.epfd, l.events, timeout)
 }
 
-// checkStop notes the end of the run: its duration, or ctx cancelled.
-func (l *loop) checkStop(now int64) {
-	if l.stopping {
-		return
-	}
+// checkStop notes the end of the run: its duration, or ctx done. It reports
+// whether ctx is done: the requests still in flight must then be abandoned.
+func (l *loop) checkStop(now int64) (cancelled bool) {
 	if l.e.interval == 0 && now >= l.end {
 		l.stopping = true
 	}
 	select {
 	case <-l.done:
 		l.stopping = true
+		return true
 	default:
+		return false
+	}
+}
+
+// abort abandons the requests in flight when the run is cancelled: their
+// connections are closed and they are counted as aborted, not as requests
+// (their latency is unknown, and the server is not at fault).
+func (l *loop) abort() {
+	for _, s := range l.slots {
+		if s.cur == nil {
+			continue
+		}
+		l.closeSock(s.cur)
+		s.cur = nil
+		l.inflight--
+		s.w.aborted++
+		l.idle = append(l.idle, s)
 	}
 }
 

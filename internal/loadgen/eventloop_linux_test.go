@@ -4,9 +4,14 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // On Linux, http:// runs on the event loop; https:// needs the goroutine engine.
@@ -22,7 +27,10 @@ func TestEventLoopRunsHTTPTargetsOnLinux(t *testing.T) {
 		}
 		e := &engine{opts: o, targets: targets, start: time.Now(), interval: float64(time.Second) / o.Rate}
 		e.end = e.start.Add(o.Duration)
-		workers, ok := runEventLoop(context.Background(), e)
+		workers, ok, err := runEventLoop(context.Background(), e)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if ok != c.want {
 			t.Fatalf("%s: event loop used = %v, want %v", c.url, ok, c.want)
 		}
@@ -44,5 +52,31 @@ func TestEventLoopStopsWhenCancelled(t *testing.T) {
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("took %s after cancellation at 200ms", took)
+	}
+}
+
+// An unexpected epoll failure ends the run with an error that says so; it
+// does not panic (which would take the whole verification down with it),
+// and what was measured until then is kept.
+func TestEventLoopEpollFailureIsAnError(t *testing.T) {
+	url := server(t, func(w http.ResponseWriter, r *http.Request) {})
+	calls := 0
+	epollWaitFunc = func(epfd int, events []unix.EpollEvent, timeout int64) (int, syscall.Errno) {
+		if calls++; calls > 20 {
+			return 0, unix.EBADF
+		}
+		return epollWait(epfd, events, timeout)
+	}
+	t.Cleanup(func() { epollWaitFunc = epollWait })
+	r, err := Run(context.Background(), Options{Targets: []Target{{URL: url}}, Duration: time.Minute, Concurrency: 2})
+	if err == nil || !errors.Is(err, unix.EBADF) {
+		t.Fatalf("err = %v, want the epoll error", err)
+	}
+	want := "loadgen: the event loop's epoll_wait failed: bad file descriptor (after "
+	if !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), " requests; this is a bug or the system ran out of resources: report it, or run again)") {
+		t.Fatalf("err = %q, want it to start with %q", err, want)
+	}
+	if r == nil || r.Requests == 0 {
+		t.Fatalf("result = %+v, want the requests measured before the failure", r)
 	}
 }

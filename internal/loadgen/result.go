@@ -27,6 +27,9 @@ type Result struct {
 	StatusCodes map[int]int64 `json:"statusCodes"`
 	// ErrorSamples counts up to 10 distinct error messages.
 	ErrorSamples map[string]int64 `json:"errorSamples,omitempty"`
+	// Aborted counts the requests in flight when the run was cancelled:
+	// abandoned at once, they are not in Requests.
+	Aborted int64 `json:"aborted,omitempty"`
 }
 
 // Latencies are latency percentiles.
@@ -88,6 +91,7 @@ func (e *engine) result(workers []*worker) *Result {
 	for _, w := range workers {
 		r.Requests += w.requests
 		r.Errors += w.errors
+		r.Aborted += w.aborted
 		hist.Merge(w.hist)
 		for code, n := range w.statuses {
 			r.StatusCodes[code] += n

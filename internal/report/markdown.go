@@ -11,6 +11,17 @@ import (
 
 var icons = map[Verdict]string{Pass: "✅", Fail: "❌", Skip: "⏭️", Error: "⚠️", NotApplicable: "➖"}
 
+const supersededIcon = "⏩"
+
+// verdictLabel is a check's verdict as shown: "✅ pass", "❌ fail", or
+// "⏩ superseded" for a rollout a newer deployment replaced.
+func verdictLabel(ch Check) string {
+	if ch.Outcome == Superseded && ch.Verdict.Failed() {
+		return supersededIcon + " " + Superseded
+	}
+	return icons[ch.Verdict] + " " + string(ch.Verdict)
+}
+
 // Markdown renders the report for people: a heading with the overall
 // verdict, what was verified, a table of checks, the benchmark's figures, and
 // a details section per failed check with its evidence. Secrets are redacted.
@@ -18,7 +29,15 @@ func (r *Report) Markdown() string {
 	c := r.redacted()
 	var b strings.Builder
 	word := map[Verdict]string{Pass: "passed", Fail: "failed", Error: "errored", Skip: "skipped"}[c.Verdict]
-	fmt.Fprintf(&b, "## %s Verification %s: %s\n\n", icons[c.Verdict], word, orDash(c.Environment))
+	icon := icons[c.Verdict]
+	superseded := c.SupersededBy()
+	if superseded != nil {
+		icon, word = supersededIcon, Superseded
+	}
+	fmt.Fprintf(&b, "## %s Verification %s: %s\n\n", icon, word, orDash(c.Environment))
+	if superseded != nil {
+		fmt.Fprintf(&b, "A newer deployment replaced the one under verification before it settled (see the %s check): nothing is known to be wrong with it, but it is not what runs. Verify the newer one, or deploy again; do not roll back.\n\n", superseded.Name)
+	}
 
 	b.WriteString("| Target | |\n| --- | --- |\n")
 	for _, row := range [][2]string{
@@ -36,9 +55,10 @@ func (r *Report) Markdown() string {
 
 	b.WriteString("\n| Check | Verdict | Duration | Summary |\n| --- | --- | --- | --- |\n")
 	for _, ch := range c.Checks {
-		fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n", ch.Name, icons[ch.Verdict], ch.Verdict, round(ch.Duration), cell(ch.Summary))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", ch.Name, verdictLabel(ch), round(ch.Duration), cell(ch.Summary))
 	}
 
+	writeNotes(&b, c.Checks)
 	for _, ch := range c.Checks {
 		if ch.Benchmark != nil {
 			writeBenchmark(&b, ch.Name, ch.Benchmark)
@@ -50,6 +70,21 @@ func (r *Report) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// writeNotes lists every check's notes, whatever its verdict: what was
+// expected but worth knowing (targets draining, AWS throttling).
+func writeNotes(b *strings.Builder, checks []Check) {
+	first := true
+	for _, ch := range checks {
+		for _, n := range ch.Notes {
+			if first {
+				b.WriteString("\n### Notes\n\n")
+				first = false
+			}
+			fmt.Fprintf(b, "- **%s**: %s\n", ch.Name, strings.ReplaceAll(n, "\n", " "))
+		}
+	}
 }
 
 func writeBenchmark(b *strings.Builder, name string, m *Benchmark) {
@@ -91,7 +126,8 @@ func writeBenchmark(b *strings.Builder, name string, m *Benchmark) {
 }
 
 func writeDetails(b *strings.Builder, ch Check) {
-	fmt.Fprintf(b, "\n### %s %s: %s\n\n%s\n", icons[ch.Verdict], ch.Name, ch.Verdict, ch.Summary)
+	icon, word, _ := strings.Cut(verdictLabel(ch), " ")
+	fmt.Fprintf(b, "\n### %s %s: %s\n\n%s\n", icon, ch.Name, word, ch.Summary)
 	if t := ch.Tests; t != nil {
 		fmt.Fprintf(b, "\n%d tests (%s): %d passed, %d failed, %d skipped.\n", t.Total, t.Format, t.Passed, t.Failed, t.Skipped)
 		if len(t.Failures) > 0 {

@@ -49,6 +49,10 @@ func (r *Report) redacted() Report {
 		for j := range ch.Evidence {
 			ch.Evidence[j] = r.Mask(ch.Evidence[j])
 		}
+		ch.Notes = slices.Clone(ch.Notes)
+		for j := range ch.Notes {
+			ch.Notes[j] = r.Mask(ch.Notes[j])
+		}
 		if ch.Tests != nil {
 			t := *ch.Tests
 			t.Failures = slices.Clone(t.Failures)

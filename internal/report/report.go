@@ -23,6 +23,11 @@ const (
 	NotApplicable Verdict = "n/a"
 )
 
+// Superseded is the Outcome of a rollout that a newer deployment replaced
+// before it settled: a failed verdict (nothing was verified), but nothing
+// is known to be wrong with what was deployed.
+const Superseded = "superseded"
+
 // Failed reports whether the verdict fails a verification.
 func (v Verdict) Failed() bool { return v == Fail || v == Error }
 
@@ -48,8 +53,16 @@ type Check struct {
 	// Evidence: what a person needs to see to believe the verdict (service
 	// events, stop reasons, exit codes, log lines, problems found).
 	Evidence []string `json:"evidence,omitempty"`
+	// Outcome is the check's own word for what it found, finer than the
+	// verdict: the rollout's "completed", "failed", "rolled-back",
+	// "superseded", "timed-out" or "service-missing".
+	Outcome string `json:"outcome,omitempty"`
 	// TimedOut is set when the check ran out of time before deciding.
 	TimedOut bool `json:"timedOut,omitempty"`
+	// Notes are observations that do not change the verdict but explain
+	// it: targets draining after a rolling deploy, AWS throttling that
+	// slowed the check down, an app that reports no build.
+	Notes []string `json:"notes,omitempty"`
 	// Tests holds the integration suite's results, when this check ran one.
 	Tests *TestSuite `json:"tests,omitempty"`
 	// Benchmark holds the load test's figures, when this check ran one.
@@ -160,6 +173,22 @@ func (r *Report) overall() Verdict {
 		}
 	}
 	return v
+}
+
+// SupersededBy returns the check that found the deployment superseded when
+// that is the only reason the verification failed, or nil.
+func (r *Report) SupersededBy() *Check {
+	var found *Check
+	for i, c := range r.Checks {
+		switch {
+		case !c.Verdict.Failed():
+		case c.Outcome == Superseded:
+			found = &r.Checks[i]
+		default:
+			return nil
+		}
+	}
+	return found
 }
 
 // OK reports whether the verification passed.

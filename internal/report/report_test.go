@@ -195,3 +195,27 @@ func TestAppendStepSummary(t *testing.T) {
 		t.Errorf("must append:\n%s", b)
 	}
 }
+
+// Notes are shown whatever the check's verdict (a passing check's evidence
+// is not), masked like the rest.
+func TestNotesAreListedForEveryVerdict(t *testing.T) {
+	r := &Report{Environment: "stage"}
+	r.Add(Check{Name: "rollout", Verdict: Pass, Summary: "completed", Notes: []string{"AWS throttled 2 requests (ECS DescribeServices × 2): the SDK retried 1 of 4 calls 2 times, over 2.2s in all"}})
+	r.Add(Check{Name: "status", Verdict: Pass, Summary: "2/2 running", Notes: []string{"2 target(s) of the previous deployment draining", "token=abcd1234efgh"}})
+	r.Add(Check{Name: "health", Verdict: Pass, Summary: "200"})
+	md := r.Markdown()
+	want := "\n### Notes\n\n" +
+		"- **rollout**: AWS throttled 2 requests (ECS DescribeServices × 2): the SDK retried 1 of 4 calls 2 times, over 2.2s in all\n" +
+		"- **status**: 2 target(s) of the previous deployment draining\n" +
+		"- **status**: token=***\n"
+	if !strings.Contains(md, want) {
+		t.Fatalf("markdown lacks\n%s\nin\n%s", want, md)
+	}
+	js, err := r.JSON()
+	if err != nil || !strings.Contains(string(js), `"notes": [`) || strings.Contains(string(js), "abcd1234efgh") {
+		t.Fatalf("json: %v\n%s", err, js)
+	}
+	if md := (&Report{Checks: []Check{{Name: "health", Verdict: Pass}}}).Markdown(); strings.Contains(md, "Notes") {
+		t.Fatalf("no notes, no section:\n%s", md)
+	}
+}

@@ -10,12 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 )
 
 // readStopped finds the stopped tasks of our task definition not seen
 // before (ECS keeps stopped tasks for about an hour), with their exit codes
 // and, for the latest few, their last log lines. They are added to the
-// result and returned, oldest first.
+// result and returned, oldest first. Its errors name the call, not the
+// stopped tasks: the caller says what could not be read.
 func (st *watchState) readStopped(ctx context.Context) ([]StoppedTask, error) {
 	w := st.w
 	list, err := w.ECS.ListTasks(ctx, &ecs.ListTasksInput{
@@ -23,7 +26,7 @@ func (st *watchState) readStopped(ctx context.Context) ([]StoppedTask, error) {
 		DesiredStatus: types.DesiredStatusStopped, MaxResults: aws.Int32(100),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing the stopped tasks of service %s: %w (the caller may lack ecs:ListTasks)", w.Service, err)
+		return nil, fmt.Errorf("%w (the caller may lack ecs:ListTasks)", awsconf.Concise(err))
 	}
 	var arns []string
 	for _, arn := range list.TaskArns {
@@ -36,7 +39,7 @@ func (st *watchState) readStopped(ctx context.Context) ([]StoppedTask, error) {
 	}
 	out, err := w.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(w.Cluster), Tasks: arns})
 	if err != nil {
-		return nil, fmt.Errorf("describing the stopped tasks of service %s: %w (the caller may lack ecs:DescribeTasks)", w.Service, err)
+		return nil, fmt.Errorf("%w (the caller may lack ecs:DescribeTasks)", awsconf.Concise(err))
 	}
 	var found []StoppedTask
 	for _, t := range out.Tasks {
@@ -95,7 +98,7 @@ func (st *watchState) readLogs(ctx context.Context, t *StoppedTask) {
 		Limit: aws.Int32(int32(n)), StartFromHead: aws.Bool(false),
 	})
 	if err != nil {
-		t.LogError = fmt.Sprintf("reading %s in %s: %v (the caller may lack logs:GetLogEvents, or the task died before it logged)", stream, w.LogGroup, err)
+		t.LogError = fmt.Sprintf("stream %s in %s: %v (the caller may lack logs:GetLogEvents, or the task died before it logged)", stream, w.LogGroup, awsconf.Concise(err))
 		return
 	}
 	// CloudWatch returns them oldest first; some emulators newest first.

@@ -1,6 +1,7 @@
 // Package rollout watches an ECS service roll out a task definition and
 // decides, with evidence, whether the rollout completed, failed, was rolled
-// back by the circuit breaker, or did not settle in time. Unlike
+// back by the circuit breaker, was superseded by a newer deployment, or did
+// not settle in time. Unlike
 // `aws ecs wait services-stable` it polls with an adaptive cadence (fast
 // first, backing off to a cap, jittered), streams new service events as they
 // appear, and never reports a rolled-back deployment as stable.
@@ -75,9 +76,14 @@ type Outcome string
 
 // The outcomes.
 const (
-	Completed      Outcome = "completed"
-	Failed         Outcome = "failed"
-	RolledBack     Outcome = "rolled-back"
+	Completed  Outcome = "completed"
+	Failed     Outcome = "failed"
+	RolledBack Outcome = "rolled-back"
+	// Superseded: a newer deployment (someone else's) replaced ours before
+	// it completed. Nothing is known to be wrong with ours, but it is not
+	// what runs: verify the newer one, or deploy ours again; rolling back
+	// would undo the newer deployment.
+	Superseded     Outcome = "superseded"
 	TimedOut       Outcome = "timed-out"
 	ServiceMissing Outcome = "service-missing"
 )
@@ -90,6 +96,9 @@ type Result struct {
 	// Deployment is the last state of the deployment of our task definition
 	// (or of the PRIMARY deployment when ours is gone).
 	Deployment *Deployment `json:"deployment,omitempty"`
+	// SupersededBy is the deployment that replaced ours (Outcome
+	// Superseded).
+	SupersededBy *Deployment `json:"supersededBy,omitempty"`
 	// Events are the service events that appeared during the rollout,
 	// oldest first.
 	Events []ServiceEvent `json:"events,omitempty"`
@@ -114,6 +123,8 @@ type Deployment struct {
 	Running            int32  `json:"running"`
 	Pending            int32  `json:"pending"`
 	Failed             int32  `json:"failed"`
+	// CreatedAt is when ECS created the deployment (UpdateService).
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // ServiceEvent is an ECS service event.

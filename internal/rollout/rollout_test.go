@@ -3,6 +3,8 @@ package rollout_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,9 +23,9 @@ import (
 // several times per step.
 const step = 100 * time.Millisecond
 
-// watch stages a preset scenario on a fresh test bed and watches it through
-// real SDK clients over HTTP, collecting the streamed progress.
-func watch(t *testing.T, scenario string, timeout time.Duration, edit func(*testbed.Setup)) (*rollout.Result, *testbed.Deployment, []rollout.Progress) {
+// deployOn stages a preset scenario with the given step on a fresh test bed
+// (the test runs in parallel with the others).
+func deployOn(t *testing.T, scenario string, step time.Duration, edit func(*testbed.Setup)) (*testbed.Bed, *testbed.Deployment) {
 	t.Helper()
 	t.Parallel()
 	bed, err := testbed.Start(t.Context())
@@ -42,6 +44,14 @@ func watch(t *testing.T, scenario string, timeout time.Duration, edit func(*test
 	if err != nil {
 		t.Fatal(err)
 	}
+	return bed, d
+}
+
+// watch stages a preset scenario on a fresh test bed and watches it through
+// real SDK clients over HTTP, collecting the streamed progress.
+func watch(t *testing.T, scenario string, timeout time.Duration, edit func(*testbed.Setup)) (*rollout.Result, *testbed.Deployment, []rollout.Progress) {
+	t.Helper()
+	bed, d := deployOn(t, scenario, step, edit)
 	w := d.Watcher(bed)
 	w.MinInterval, w.MaxInterval = 20*time.Millisecond, 100*time.Millisecond
 	var mu sync.Mutex
@@ -273,24 +283,11 @@ func TestBadInputNamesTheFix(t *testing.T) {
 }
 
 // A deployment that another one replaces (here the previous revision,
-// deployed again while ours rolls out) is not a success, even though ECS
-// never marks ours FAILED.
-func TestReplacedDeploymentIsNotSuccess(t *testing.T) {
-	t.Parallel()
-	bed, err := testbed.Start(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bed.Close)
-	setup, err := testbed.Preset("slow", step)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := bed.Deploy(t.Context(), setup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = bed.ECS().UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.PreviousTaskDefinition)})
+// deployed again by hand right after ours) is not a success, even though
+// ECS never marks ours FAILED; nor is it a rollback: it is superseded.
+func TestReplacedDeploymentIsSuperseded(t *testing.T) {
+	bed, d := deployOn(t, "slow", step, nil)
+	_, err := bed.ECS().UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.PreviousTaskDefinition)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,15 +297,98 @@ func TestReplacedDeploymentIsNotSuccess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("watch: %v", err)
 	}
-	if res.Outcome != rollout.RolledBack || res.OK() {
+	if res.Outcome != rollout.Superseded || res.OK() {
 		t.Fatalf("outcome %s: %s", res.Outcome, res.Reason)
 	}
 	prev, ours := rollout.ShortTaskDefinition(d.PreviousTaskDefinition), rollout.ShortTaskDefinition(d.TaskDefinition)
-	if want := "runs " + prev + ", not " + ours + ": the rollout was rolled back or replaced by a newer deployment"; !strings.Contains(res.Reason, want) {
-		t.Errorf("reason %q lacks %q", res.Reason, want)
+	want := regexp.MustCompile(`^deployment ecs-svc/\d+ of ` + prev + ` \(an older revision: a rollback by hand\?\) replaced deployment ecs-svc/\d+ of ` + ours +
+		` before it completed: someone deployed while this watch ran\. Nothing is known to be wrong with ` + ours + `, but it is not what runs: verify ` + prev +
+		` instead \(--task-definition=` + prev + `\), or deploy ` + ours + ` again; do not roll back, that would undo the newer deployment$`)
+	if !want.MatchString(res.Reason) {
+		t.Errorf("reason %q\nwant %s", res.Reason, want)
 	}
 	if res.Deployment == nil || res.Deployment.TaskDefinition != d.TaskDefinition || res.Deployment.Status != "ACTIVE" {
 		t.Errorf("deployment = %+v, want ours, no longer PRIMARY", res.Deployment)
+	}
+	if res.SupersededBy == nil || res.SupersededBy.TaskDefinition != d.PreviousTaskDefinition || res.SupersededBy.Status != "PRIMARY" || res.SupersededBy.CreatedAt.Before(res.Deployment.CreatedAt) {
+		t.Errorf("superseded by %+v", res.SupersededBy)
+	}
+}
+
+// registerNext registers the next revision of the deployment's family, as
+// another pipeline would, and returns its ARN.
+func registerNext(t *testing.T, bed *testbed.Bed, d *testbed.Deployment) string {
+	t.Helper()
+	td, err := bed.ECS().DescribeTaskDefinition(t.Context(), &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(d.TaskDefinition)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := bed.ECS().RegisterTaskDefinition(t.Context(), &ecs.RegisterTaskDefinitionInput{
+		Family: td.TaskDefinition.Family, ContainerDefinitions: td.TaskDefinition.ContainerDefinitions,
+		NetworkMode: td.TaskDefinition.NetworkMode, Cpu: td.TaskDefinition.Cpu, Memory: td.TaskDefinition.Memory,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+}
+
+// Someone else deploys a newer revision while the watch runs: the watch
+// reports superseded, naming the newer task definition.
+func TestNewerDeploymentWhileWatchingIsSuperseded(t *testing.T) {
+	bed, d := deployOn(t, "slow", step, nil)
+	newer := registerNext(t, bed, d)
+	w := d.Watcher(bed)
+	w.MinInterval, w.MaxInterval = 20*time.Millisecond, 100*time.Millisecond
+	w.Progress = func(p rollout.Progress) {
+		if p.Poll == 2 { // ours was seen IN_PROGRESS; now the other pipeline deploys
+			if _, err := bed.ECS().UpdateService(t.Context(), &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(newer)}); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	res, err := w.Watch(ctx)
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	next, ours := rollout.ShortTaskDefinition(newer), rollout.ShortTaskDefinition(d.TaskDefinition)
+	if res.Outcome != rollout.Superseded || res.SupersededBy == nil || res.SupersededBy.TaskDefinition != newer {
+		t.Fatalf("outcome %s (superseded by %+v): %s", res.Outcome, res.SupersededBy, res.Reason)
+	}
+	if want := "of " + next + " replaced deployment "; !strings.Contains(res.Reason, want) || strings.Contains(res.Reason, "older revision") || !strings.Contains(res.Reason, "verify "+next+" instead (--task-definition="+next+"), or deploy "+ours+" again") {
+		t.Errorf("reason %q", res.Reason)
+	}
+	if len(res.StoppedTasks) != 0 {
+		t.Errorf("nothing of ours failed, yet stopped tasks are evidence: %+v", res.StoppedTasks)
+	}
+}
+
+// A watch that starts after the circuit breaker rolled back and ECS
+// dropped our deployment reads a rollback, with our crashed tasks as
+// evidence: an older revision runs and nothing says a newer deployment
+// replaced ours.
+func TestRollbackSeenLateIsStillARollback(t *testing.T) {
+	bed, d := deployOn(t, "rollback", 10*time.Millisecond, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := bed.WaitSettled(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(30 * time.Millisecond) // a step later, ECS drops the failed deployment
+	w := d.Watcher(bed)
+	res, err := w.Watch(ctx)
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	if res.Outcome != rollout.RolledBack || res.SupersededBy != nil {
+		t.Fatalf("outcome %s: %s", res.Outcome, res.Reason)
+	}
+	prev, ours := rollout.ShortTaskDefinition(d.PreviousTaskDefinition), rollout.ShortTaskDefinition(d.TaskDefinition)
+	want := regexp.MustCompile(`^the PRIMARY deployment ecs-svc/\d+ runs ` + prev + `, not ` + ours + `: the rollout was rolled back, or replaced before this watch began; read the service events; 3 new task\(s\) stopped, the latest with: Essential container in task exited`)
+	if !want.MatchString(res.Reason) || res.Deployment == nil || res.Deployment.TaskDefinition != d.PreviousTaskDefinition {
+		t.Fatalf("reason %q (deployment %+v), want %s", res.Reason, res.Deployment, want)
 	}
 }
 
@@ -322,20 +402,7 @@ func (noListTasks) ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.
 
 // Evidence that cannot be read does not cost the operator the verdict.
 func TestUnreadableEvidenceKeepsTheVerdict(t *testing.T) {
-	t.Parallel()
-	bed, err := testbed.Start(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bed.Close)
-	setup, err := testbed.Preset("breaker-failed", step)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := bed.Deploy(t.Context(), setup)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bed, d := deployOn(t, "breaker-failed", step, nil)
 	w := d.Watcher(bed)
 	w.ECS = noListTasks{bed.ECS()}
 	w.MinInterval, w.MaxInterval = 20*time.Millisecond, 100*time.Millisecond
@@ -348,7 +415,39 @@ func TestUnreadableEvidenceKeepsTheVerdict(t *testing.T) {
 	if res.Outcome != rollout.Failed {
 		t.Fatalf("outcome %s: %s", res.Outcome, res.Reason)
 	}
-	if want := "; the stopped tasks could not be read (listing the stopped tasks of service " + d.Service + ": AccessDeniedException"; !strings.Contains(res.Reason, want) {
+	if want := "; the stopped tasks could not be read (AccessDeniedException: not authorized to perform ecs:ListTasks (the caller may lack ecs:ListTasks)): run aws ecs list-tasks --desired-status STOPPED --cluster " + d.Cluster + " --service-name " + d.Service; !strings.Contains(res.Reason, want) {
 		t.Errorf("reason %q lacks %q", res.Reason, want)
+	}
+}
+
+// The circuit breaker fails ours and rolls back between two polls, and ECS
+// drops our FAILED deployment before the next one: the service events
+// still tell a rollback from a newer deployment.
+func TestRollbackBetweenTwoPollsIsARollback(t *testing.T) {
+	// Ours fails at 3 × 50 ms and is dropped a step later, well inside the
+	// watcher's 500 ms between its first two polls.
+	bed, d := deployOn(t, "rollback", 50*time.Millisecond, nil)
+	w := d.Watcher(bed)
+	w.MinInterval, w.MaxInterval = 500*time.Millisecond, 500*time.Millisecond
+	var seen []string
+	w.Progress = func(p rollout.Progress) {
+		for _, dep := range p.Deployments {
+			seen = append(seen, fmt.Sprintf("poll %d: %s %s %s", p.Poll, rollout.ShortTaskDefinition(dep.TaskDefinition), dep.Status, dep.RolloutState))
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	res, err := w.Watch(ctx)
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	prev, ours := rollout.ShortTaskDefinition(d.PreviousTaskDefinition), rollout.ShortTaskDefinition(d.TaskDefinition)
+	if res.Polls != 2 || !slices.Contains(seen, "poll 1: "+ours+" PRIMARY IN_PROGRESS") || slices.ContainsFunc(seen, func(s string) bool { return strings.Contains(s, "FAILED") }) {
+		t.Fatalf("the test needs ours seen IN_PROGRESS, then gone, never FAILED: %q", seen)
+	}
+	want := regexp.MustCompile(`^the circuit breaker rolled back to ` + prev + `: deployment (ecs-svc/\d+) of ` + ours + ` failed \(service event: \(service ` + d.Service + `\) \(deployment (ecs-svc/\d+)\) deployment failed: tasks failed to start\.\); 3 new task\(s\) stopped`)
+	m := want.FindStringSubmatch(res.Reason)
+	if res.Outcome != rollout.RolledBack || m == nil || m[1] != m[2] {
+		t.Fatalf("outcome %s: %s\nwant %s", res.Outcome, res.Reason, want)
 	}
 }

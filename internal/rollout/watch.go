@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 )
 
 // Watch polls the service until the rollout of w.TaskDefinition settles or
@@ -108,7 +110,8 @@ type watchState struct {
 	last        []Deployment
 	since       time.Time
 	failedSeen  int32
-	evidenceErr error // the last failure to read the stopped tasks
+	evidenceErr error       // the last failure to read the stopped tasks
+	ours        *Deployment // our deployment as last seen, if ever
 }
 
 type pollNews struct {
@@ -131,7 +134,7 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 		if errors.As(err, &notFound) {
 			return p, &verdict{ServiceMissing, fmt.Sprintf("cluster %s does not exist in this account and region: check --env and the AWS region, or create it (terraform apply)", w.Cluster)}, nil
 		}
-		return p, nil, fmt.Errorf("describing ECS service %s in cluster %s: %w (check the AWS credentials, region and endpoint)", w.Service, w.Cluster, err)
+		return p, nil, fmt.Errorf("service %s in cluster %s: %w (check the AWS credentials, region and endpoint)", w.Service, w.Cluster, awsconf.Concise(err))
 	}
 	if len(out.Services) == 0 {
 		reason := "MISSING"
@@ -149,6 +152,7 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 	if ours != nil {
 		d := *ours
 		r.Deployment = &d
+		st.ours = &d
 	} else if primary != nil {
 		d := *primary
 		r.Deployment = &d
@@ -176,7 +180,7 @@ func (st *watchState) poll(ctx context.Context) (*pollNews, *verdict, error) {
 		p.changed = true
 	}
 	v := st.decide(svc, ours, primary)
-	if v != nil && v.outcome != Completed {
+	if v != nil && v.outcome != Completed && v.outcome != Superseded { // nothing of ours failed when superseded
 		if len(st.result.StoppedTasks) == 0 {
 			stopped, err := st.collectStopped(ctx)
 			if err != nil && ctx.Err() != nil {

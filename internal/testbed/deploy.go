@@ -37,6 +37,19 @@ type Setup struct {
 	Missing bool
 	// Draining deletes the service right after the deployment starts.
 	Draining bool
+	// Superseded has someone else deploy a newer revision right after ours
+	// (Deployment.NewerTaskDefinition), before ours completes.
+	Superseded bool
+	// TargetWarmup is how long a new target stays "initial" before the
+	// bed's load balancer reports it healthy (its health checks warming
+	// up); zero means half a step, so new targets are healthy before the
+	// old ones are deregistered, as ECS waits for. Negative: none.
+	TargetWarmup time.Duration
+	// DeregistrationDelay is how long a deregistered target stays
+	// "draining" before it is gone; zero means two steps, so the previous
+	// deployment's targets still drain when the rollout completes (the
+	// stack's delay is 30 s). Negative: none.
+	DeregistrationDelay time.Duration
 }
 
 // Deployment is what a staged deployment gives the watcher and the checks.
@@ -44,7 +57,10 @@ type Deployment struct {
 	Cluster, Service string
 	// TaskDefinition is the ARN just deployed; PreviousTaskDefinition the
 	// one the service ran before (what a rollback returns to).
-	TaskDefinition, PreviousTaskDefinition   string
+	TaskDefinition, PreviousTaskDefinition string
+	// NewerTaskDefinition is the revision someone else deployed after ours
+	// (Setup.Superseded).
+	NewerTaskDefinition                      string
 	ContainerName, LogGroup, LogStreamPrefix string
 	TargetGroupARN                           string
 }
@@ -60,6 +76,7 @@ var presets = map[string]Setup{
 	"unhealthy":      {Scenario: ecssim.Scenario{Kind: ecssim.Healthy, UnhealthyContainers: true}},
 	"missing":        {Missing: true},
 	"draining":       {Draining: true},
+	"superseded":     {Scenario: ecssim.Scenario{Kind: ecssim.Slow}, Superseded: true},
 }
 
 // ScenarioNames lists the presets Preset knows.
@@ -129,14 +146,27 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 			d.TaskDefinition = arn
 		}
 	}
+	// The stack's target group (terraform/modules/service): its health
+	// check and deregistration delay, in real seconds. The bed's load
+	// balancer plays the states out on the scenario's clock (TargetWarmup,
+	// DeregistrationDelay).
 	tg, err := elbClient.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
 		Name: aws.String(b.targetGroupName()), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(ContainerPort),
 		TargetType: elbtypes.TargetTypeEnumIp, VpcId: aws.String("vpc-0123456789abcdef0"), HealthCheckPath: aws.String("/health"),
+		HealthCheckIntervalSeconds: aws.Int32(15), HealthCheckTimeoutSeconds: aws.Int32(5), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(3),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("test bed: creating the target group: %w", err)
 	}
 	d.TargetGroupARN = aws.ToString(tg.TargetGroups[0].TargetGroupArn)
+	_, err = elbClient.ModifyTargetGroupAttributes(ctx, &elb.ModifyTargetGroupAttributesInput{
+		TargetGroupArn: aws.String(d.TargetGroupARN),
+		Attributes:     []elbtypes.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("30")}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("test bed: setting the target group's deregistration delay: %w", err)
+	}
+	b.setTargetTiming(d.TargetGroupARN, s.targetTiming())
 	if s.Missing {
 		return d, nil
 	}
@@ -152,6 +182,7 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("test bed: creating service %s: %w", d.Service, err)
 	}
+	b.targetsWarm(d.TargetGroupARN) // the service ran before the deployment: its targets are healthy
 	// ECS timestamps carry milliseconds, and the watcher tells the previous
 	// deployment's events from ours by time: deploy at least a millisecond
 	// after the service was created, as with any real service (otherwise
@@ -161,6 +192,15 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("test bed: deploying %s to service %s: %w", d.TaskDefinition, d.Service, err)
 	}
+	if s.Superseded {
+		if d.NewerTaskDefinition, err = b.registerTaskDefinition(ctx, ecsClient, env, d, "newer"); err != nil {
+			return nil, err
+		}
+		_, err = ecsClient.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), TaskDefinition: aws.String(d.NewerTaskDefinition)})
+		if err != nil {
+			return nil, fmt.Errorf("test bed: deploying the newer %s to service %s: %w", d.NewerTaskDefinition, d.Service, err)
+		}
+	}
 	if s.Draining {
 		_, err = ecsClient.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Service), Force: aws.Bool(true)})
 		if err != nil {
@@ -168,6 +208,27 @@ func (b *Bed) Deploy(ctx context.Context, s Setup) (*Deployment, error) {
 		}
 	}
 	return d, nil
+}
+
+// targetTiming turns the setup's target timings into durations.
+func (s Setup) targetTiming() targetTiming {
+	step := s.Scenario.Step
+	if step <= 0 {
+		step = time.Second
+	}
+	if s.Scenario.Kind == ecssim.Slow {
+		step *= ecssim.SlowFactor
+	}
+	pick := func(d, def time.Duration) time.Duration {
+		switch {
+		case d < 0:
+			return 0
+		case d == 0:
+			return def
+		}
+		return d
+	}
+	return targetTiming{warmup: pick(s.TargetWarmup, step/2), deregistrationDelay: pick(s.DeregistrationDelay, 2*step)}
 }
 
 // registerTaskDefinition registers a credex-core task definition shaped

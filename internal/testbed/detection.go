@@ -20,16 +20,37 @@ const DetectionGoal = 3 * time.Second
 // its cap) and the two ways the circuit breaker fails a rollout.
 var DetectionScenarios = []string{"healthy", "slow", "rollback", "breaker-failed"}
 
-// detectionStep is the scripted rollouts' step: real time, so the watcher's
-// cadence (500 ms backing off to 2 s, jittered) plays out as in production.
-// The slow rollout's steps are ecssim.SlowFactor times longer.
-const detectionStep = time.Second
+// DetectionStep is the scripted rollouts' step the measurement uses by
+// default: real time, so the watcher's cadence (500 ms backing off to 2 s,
+// jittered) plays out as in production. The slow rollout's steps are 3
+// steps long (ecssim.SlowFactor times the step given to it), so the watcher
+// backs off to its cap.
+const DetectionStep = time.Second
 
-func detectionStepFor(scenario string) time.Duration {
-	if scenario == "slow" {
-		return detectionStep * 3 / ecssim.SlowFactor
+// DetectionOptions configure MeasureOutcomeDetection; zero fields take the
+// production-like defaults.
+type DetectionOptions struct {
+	// Runs per scenario (default 1), all in parallel, each on its own service.
+	Runs int
+	// Step is the rollouts' step (default DetectionStep). A test that only
+	// checks the verdicts shrinks it, and the watcher's cadence with it, to
+	// finish in well under a second; the figures are only meaningful at the
+	// default (credex-bench).
+	Step time.Duration
+	// MinInterval and MaxInterval are the watcher's cadence (default the
+	// watcher's own, rollout.DefaultMinInterval and DefaultMaxInterval).
+	MinInterval, MaxInterval time.Duration
+}
+
+func (o DetectionOptions) stepFor(scenario string) time.Duration {
+	step := o.Step
+	if step <= 0 {
+		step = DetectionStep
 	}
-	return detectionStep
+	if scenario == "slow" {
+		return step * 3 / ecssim.SlowFactor
+	}
+	return step
 }
 
 // DetectionSample is one measured rollout.
@@ -42,14 +63,15 @@ type DetectionSample struct {
 	Latency time.Duration
 }
 
-// MeasureOutcomeDetection runs each of DetectionScenarios runsPerScenario
-// times on a fresh bed (the runs in parallel, each on its own service) with
-// the rollout watcher at its default cadence, and returns one sample per
-// run. It fails if the watcher's verdict differs from the simulator's.
-func MeasureOutcomeDetection(ctx context.Context, runsPerScenario int) ([]DetectionSample, error) {
-	if runsPerScenario < 1 {
-		return nil, fmt.Errorf("measure outcome detection: runsPerScenario must be at least 1, got %d", runsPerScenario)
+// MeasureOutcomeDetection runs each of DetectionScenarios o.Runs times on a
+// fresh bed (the runs in parallel, each on its own service) and returns one
+// sample per run. It fails if the watcher's verdict differs from the
+// simulator's.
+func MeasureOutcomeDetection(ctx context.Context, o DetectionOptions) ([]DetectionSample, error) {
+	if o.Runs < 0 || o.Step < 0 || o.MinInterval < 0 || o.MaxInterval < 0 {
+		return nil, fmt.Errorf("measure outcome detection: runs and durations must not be negative (0 means the default), got %+v", o)
 	}
+	runsPerScenario := max(o.Runs, 1)
 	b, err := Start(ctx)
 	if err != nil {
 		return nil, err
@@ -64,7 +86,7 @@ func MeasureOutcomeDetection(ctx context.Context, runsPerScenario int) ([]Detect
 	for _, name := range DetectionScenarios {
 		for run := range runsPerScenario {
 			wg.Go(func() {
-				sample, err := b.measureOnce(ctx, name, run)
+				sample, err := b.measureOnce(ctx, o, name, run)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -79,8 +101,8 @@ func MeasureOutcomeDetection(ctx context.Context, runsPerScenario int) ([]Detect
 	return samples, errors.Join(errs...)
 }
 
-func (b *Bed) measureOnce(ctx context.Context, name string, run int) (DetectionSample, error) {
-	setup, err := Preset(name, detectionStepFor(name))
+func (b *Bed) measureOnce(ctx context.Context, o DetectionOptions, name string, run int) (DetectionSample, error) {
+	setup, err := Preset(name, o.stepFor(name))
 	if err != nil {
 		return DetectionSample{}, err
 	}
@@ -92,6 +114,7 @@ func (b *Bed) measureOnce(ctx context.Context, name string, run int) (DetectionS
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	w := d.Watcher(b)
+	w.MinInterval, w.MaxInterval = o.MinInterval, o.MaxInterval
 	res, err := w.Watch(ctx)
 	if err != nil {
 		return DetectionSample{}, fmt.Errorf("%s run %d: %w", name, run, err)

@@ -17,7 +17,9 @@ import (
 
 // onTask does in kumo what ECS and the awslogs driver do when a task
 // changes state: register a running task's IP in the service's target
-// groups, deregister a stopped one, and write a stopped task's log lines.
+// groups, deregister a stopped one (the bed's load balancer then reports
+// it draining for the deregistration delay, see targethealth.go), and
+// write a stopped task's log lines.
 func (b *Bed) onTask(ev ecssim.TaskEvent) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -32,6 +34,12 @@ func (b *Bed) onTask(ev ecssim.TaskEvent) {
 		}
 		if err != nil {
 			b.recordHookErr(fmt.Errorf("test bed: updating target group %s for task %s: %w", lb.TargetGroupARN, ev.TaskID, err))
+			continue
+		}
+		if ev.Running {
+			b.targetRegistered(lb.TargetGroupARN, ev.PrivateIP, int(lb.ContainerPort), ev.At)
+		} else {
+			b.targetDeregistered(lb.TargetGroupARN, ev.PrivateIP, int(lb.ContainerPort), ev.At)
 		}
 	}
 	if len(ev.LogLines) > 0 && ev.LogGroup != "" && ev.LogStream != "" {

@@ -75,9 +75,16 @@ type Bed struct {
 	// (the demo stages its deployment on the first DescribeServices).
 	beforeECS atomic.Pointer[func(op string)]
 
+	// fresh are the connections that have not sent a request yet (see
+	// Close).
+	connMu sync.Mutex
+	fresh  map[net.Conn]bool
+
 	mu        sync.Mutex
-	unhealthy map[string]TargetHealth // by target group ARN
-	passwords []string                // GetRandomPassword's answers
+	unhealthy map[string]TargetHealth              // by target group ARN
+	timing    map[string]targetTiming              // by target group ARN
+	targets   map[string]map[targetKey]*targetLife // by target group ARN
+	passwords []string                             // GetRandomPassword's answers
 	hookErr   error
 	seq       int
 }
@@ -107,7 +114,10 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b := &Bed{Region: envs.DefaultRegion, unhealthy: map[string]TargetHealth{}}
+	b := &Bed{
+		Region: envs.DefaultRegion, fresh: map[net.Conn]bool{},
+		unhealthy: map[string]TargetHealth{}, timing: map[string]targetTiming{}, targets: map[string]map[targetKey]*targetLife{},
+	}
 	b.kumo = newKumo()
 	kumoURL, err := url.Parse(b.kumo.URL)
 	if err != nil {
@@ -138,7 +148,7 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 		closeKumo(b.kumo)
 		return nil, err
 	}
-	b.server = &http.Server{Handler: http.HandlerFunc(b.route), ReadHeaderTimeout: 10 * time.Second}
+	b.server = &http.Server{Handler: http.HandlerFunc(b.route), ReadHeaderTimeout: 10 * time.Second, ConnState: b.trackConn}
 	go func() { _ = b.server.Serve(ln) }()
 	cfg := b.Config()
 	b.ecs, b.logs, b.elb = ecs.NewFromConfig(cfg), cloudwatchlogs.NewFromConfig(cfg), elb.NewFromConfig(cfg)
@@ -147,11 +157,30 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 
 // Close stops the endpoint, the simulator and kumo.
 func (b *Bed) Close() {
+	// Shutdown waits up to 5 s for a connection that has not sent a request
+	// yet, and an SDK client racing several calls often leaves one (its
+	// transport dials for a request that another connection then serves).
+	// Such a connection holds no work: close it first.
+	b.connMu.Lock()
+	for c := range b.fresh {
+		c.Close()
+	}
+	b.connMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = b.server.Shutdown(ctx)
 	b.registry.close(ctx)
 	closeKumo(b.kumo)
+}
+
+func (b *Bed) trackConn(c net.Conn, state http.ConnState) {
+	b.connMu.Lock()
+	defer b.connMu.Unlock()
+	if state == http.StateNew {
+		b.fresh[c] = true
+	} else {
+		delete(b.fresh, c)
+	}
 }
 
 // kumoMu serialises starting and stopping kumo servers: kumo wires its

@@ -1,9 +1,12 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +40,7 @@ func (v *verification) bench(ctx context.Context, c *report.Check) error {
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("benchmark: %w", err)
+		return err // loadgen's own, naming what to change
 	}
 	th := p.thresholds()
 	c.Benchmark = &report.Benchmark{
@@ -49,16 +52,34 @@ func (v *verification) bench(ctx context.Context, c *report.Check) error {
 	}
 	figures := fmt.Sprintf("p50 %s, p95 %s, p99 %s, max %s, %.1f req/s, %.2f%% errors",
 		ms(res.Latency.P50), ms(res.Latency.P95), ms(res.Latency.P99), ms(res.Latency.Max), res.Throughput, res.ErrorRate*100)
+	c.Evidence = append(c.Evidence, errorSamples(res.ErrorSamples)...)
+	if res.Aborted > 0 {
+		c.Evidence = append(c.Evidence, fmt.Sprintf("%d request(s) in flight were abandoned when the benchmark was cut short (not counted)", res.Aborted))
+	}
 	if violations := res.Evaluate(th); len(violations) > 0 {
 		c.Verdict = report.Fail
 		c.Summary = strings.Join(violations, "; ")
-		c.Evidence = append(c.Evidence, figures)
+		c.Evidence = append([]string{figures}, c.Evidence...)
 		c.Evidence = append(c.Evidence, violations...)
 		return nil
 	}
 	c.Verdict = report.Pass
 	c.Summary = figures
 	return nil
+}
+
+// errorSamples lists the failed requests' errors, the most frequent first:
+// "12 × dial tcp 10.0.1.7:443: connect: connection refused".
+func errorSamples(samples map[string]int64) []string {
+	msgs := slices.Collect(maps.Keys(samples))
+	slices.SortFunc(msgs, func(a, b string) int {
+		return cmp.Or(cmp.Compare(samples[b], samples[a]), cmp.Compare(a, b))
+	})
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = fmt.Sprintf("%d × %s", samples[m], m)
+	}
+	return out
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }

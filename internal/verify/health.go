@@ -24,7 +24,7 @@ func (v *verification) health(ctx context.Context, c *report.Check) error {
 		},
 	}.Run(ctx)
 	if err != nil {
-		return fmt.Errorf("health check of %s: %w", url, err)
+		return err // it names the URL
 	}
 	for _, a := range res.Attempts {
 		c.Evidence = append(c.Evidence, fmt.Sprintf("attempt %d: %s (%s)", a.Number, describeAttempt(a), a.Duration.Round(1e6)))
@@ -32,7 +32,7 @@ func (v *verification) health(ctx context.Context, c *report.Check) error {
 	if res.BuildInfo != nil {
 		c.Evidence = append(c.Evidence, fmt.Sprintf("build reported: %s (%s)", res.BuildInfo.Revision, res.BuildInfo.Field))
 	}
-	c.Evidence = append(c.Evidence, res.Notes...)
+	c.Notes = append(c.Notes, res.Notes...)
 	if !res.OK() {
 		c.Verdict = report.Fail
 		c.Summary = fmt.Sprintf("GET %s: %s", url, strings.Join(res.Problems, "; "))

@@ -23,7 +23,7 @@ func (v *verification) integration(ctx context.Context, c *report.Check) error {
 	v.progress.printf(CheckIntegration, "running the integration suite against %s", v.cfg.Target.URL)
 	out, err := v.cfg.Integration.Run(ctx, v.cfg.Target.URL)
 	if err != nil {
-		return fmt.Errorf("running the integration suite: %w", err)
+		return err // it names the command and the directory
 	}
 	suite, parseErr := integration.Parse(out.Raw)
 	ok, problems := integration.Evaluate(out, suite, parseErr)

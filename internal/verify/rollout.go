@@ -53,8 +53,9 @@ func (v *verification) rollout(ctx context.Context, c *report.Check) error {
 	}
 	c.Evidence = append(c.Evidence, fmt.Sprintf("%d %s over %s", res.Polls, polls, res.Finished.Sub(res.Started).Round(time.Millisecond)))
 	if err != nil {
-		c.Evidence = append(c.Evidence, "error: "+err.Error())
+		return err // the watch could not go on (an AWS error the SDK did not retry away): the check's error, with what was seen
 	}
+	c.Outcome = string(res.Outcome)
 	switch {
 	case res.OK():
 		c.Verdict = report.Pass

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sourcegraph/conc/panics"
 
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 	"github.com/great-sun-group/credex-ci/internal/report"
 )
 
@@ -22,10 +23,28 @@ type step struct {
 
 // runStep runs a step under its own timeout and turns whatever happens into
 // the check's entry: an error is the check's error (or a failure when the
-// deadline passed), a panic is the check's error with its location.
+// deadline passed), a panic is the check's error with its location. What
+// the AWS SDK's retryer did for the step's calls (throttling, retries) is
+// counted and, when there was any, becomes a note.
 func runStep(ctx context.Context, s step) (c report.Check) {
 	c = report.Check{Name: s.name, Started: time.Now()}
-	defer func() { c.Duration = time.Since(c.Started) }()
+	retries := &awsconf.RetryStats{}
+	if p, _ := ctx.Value(progressKey{}).(*progress); p != nil {
+		retries.OnRetried = func(call string, attempts, throttled int, took time.Duration) {
+			why := "after errors"
+			if throttled > 0 {
+				why = fmt.Sprintf("AWS throttled it %d time(s)", throttled)
+			}
+			p.printf(s.name, "%s took %d attempts (%s): the SDK backed off and retried, %s in all", call, attempts, why, took.Round(10*time.Millisecond))
+		}
+	}
+	ctx = awsconf.WithRetryStats(ctx, retries)
+	defer func() {
+		c.Duration = time.Since(c.Started)
+		if r := retries.Snapshot(); r.Any() {
+			c.Notes = append(c.Notes, r.String())
+		}
+	}()
 	if s.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
@@ -67,6 +86,10 @@ func runStep(ctx context.Context, s step) (c report.Check) {
 	}
 	return c
 }
+
+// progressKey carries the run's progress to runStep (for the SDK's
+// retries, as they happen).
+type progressKey struct{}
 
 // skipped is the entry of a check that did not run.
 func skipped(name, reason string) report.Check {

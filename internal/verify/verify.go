@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/sourcegraph/conc"
 
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/integration"
 	"github.com/great-sun-group/credex-ci/internal/report"
@@ -106,6 +107,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	rep.Redact(cfg.Redact...)
 	v := &verification{cfg: cfg, progress: newProgress(cfg.Progress, rep.Mask)}
 	defer func() { rep.Finished = time.Now() }()
+	ctx = context.WithValue(ctx, progressKey{}, v.progress)
 
 	pending := notApplicable(rep, v.cfg.Env, slices.Clone(v.cfg.Checks))
 	skipRest := func(reason string) {
@@ -212,6 +214,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	c.Target.URL = strings.TrimRight(c.Target.URL, "/")
+	awsconf.CountRetries(&c.AWS) // a config not made by awsconf.Load counts too
 	return c
 }
 
