@@ -195,7 +195,7 @@ func (s *stackSteps) Preflight(ctx context.Context) (string, error) {
 // Init implements deploy.Stack: terraform init, and the stack's outputs
 // (none before the environment's first apply).
 func (s *stackSteps) Init(ctx context.Context) (deploy.Deployed, error) {
-	_, tf, err := s.m.terraformInit(ctx, s.e.Name, ".", s.stateBucket)
+	_, tf, err := s.m.terraformInit(ctx, s.e.Name, envs.StackMain, s.stateBucket)
 	if err != nil {
 		return deploy.Deployed{}, err
 	}

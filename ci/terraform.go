@@ -56,7 +56,7 @@ func (m *CredexCi) Plan(
 			return nil, err
 		}
 	}
-	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	e, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (m *CredexCi) Apply(
 	// +optional
 	stateBucket string,
 ) (string, error) {
-	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	e, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return "", err
 	}
@@ -156,7 +156,7 @@ func (m *CredexCi) Drift(
 			return "", err
 		}
 	}
-	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	e, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return "", err
 	}
@@ -200,7 +200,7 @@ func (m *CredexCi) Registry(
 	// +optional
 	stateBucket string,
 ) (string, error) {
-	e, tf, err := m.terraformInit(ctx, env, "registry", stateBucket)
+	e, tf, err := m.terraformInit(ctx, env, envs.StackRegistry, stateBucket)
 	if err != nil {
 		return "", err
 	}
@@ -257,7 +257,9 @@ func (m *CredexCi) TerraformPolicy(ctx context.Context) error {
 }
 
 // terraformInit resolves the environment and returns a Terraform container
-// for one stack ("." or "registry") with its state backend initialised.
+// for one stack (envs.StackMain or envs.StackRegistry) with its state
+// backend initialised (path-style against an --aws-endpoint: an emulator
+// reached by a host name serves buckets by path).
 func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket string) (envs.Environment, *dagger.Container, error) {
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
@@ -270,10 +272,7 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 	if stateBucket == "" {
 		stateBucket = e.DefaultStateBucket()
 	}
-	key := e.StateKey
-	if stack == "registry" {
-		key = e.RegistryStateKey
-	}
+	initArgs, key := e.TerraformInit(stack, stateBucket, ep.Set())
 	tf := dag.Container().From(m.TerraformImage).
 		WithMountedCache("/terraform-plugins", dag.CacheVolume(terraformPluginCache)).
 		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/terraform-plugins").
@@ -282,16 +281,6 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 		WithDirectory("/terraform", m.Terraform).
 		WithDirectory("/work", dag.Directory()).
 		WithWorkdir(path.Join("/terraform", stack))
-	initArgs := []string{"terraform", "init", "-input=false",
-		"-backend-config=bucket=" + stateBucket,
-		"-backend-config=key=" + key,
-		"-backend-config=region=" + e.Region}
-	if ep.Set() {
-		// An emulator reached by a host name (a service binding) serves
-		// buckets by path, not as <bucket>.<host>; tried on the engine, only
-		// the backend's own setting does this (not AWS_S3_USE_PATH_STYLE).
-		initArgs = append(initArgs, "-backend-config=use_path_style=true")
-	}
 	tf = m.withAWS(tf, e.Region, ep).
 		// AWS state changes between runs: never reuse a cached result.
 		WithEnvVariable("CREDEX_CI_RUN", time.Now().UTC().Format(time.RFC3339Nano)).
@@ -344,7 +333,7 @@ func planJSON(ctx context.Context, tf *dagger.Container, planFile string) ([]byt
 // terraformOutputs reads an environment's stack outputs (the contract in
 // docs/terraform.md), requiring only those the caller needs.
 func (m *CredexCi) terraformOutputs(ctx context.Context, env, stateBucket string, need tfoutputs.Need) (tfoutputs.Outputs, error) {
-	_, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	_, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return tfoutputs.Outputs{}, err
 	}
