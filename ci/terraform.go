@@ -174,7 +174,7 @@ func (m *CredexCi) Drift(
 	var drifted []byte
 	var stderr string
 	if code == 2 {
-		if drifted, err = planJSON(ctx, tf, "/work/tfplan"); err != nil {
+		if drifted, err = terraformJSON(ctx, tf, "show", "-json", "/work/tfplan"); err != nil {
 			return "", execFailure("terraform show", err)
 		}
 	} else if code != 0 {
@@ -217,11 +217,11 @@ func (m *CredexCi) Registry(
 	if _, err := tf.Sync(ctx); err != nil {
 		return "", applyFailed("terraform apply of the "+e.TerraformEnv+" registry", err)
 	}
-	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+	js, err := outputJSON(ctx, tf)
 	if err != nil {
-		return "", execFailure("the "+e.TerraformEnv+" registry was applied, but reading its outputs failed; run registry again (a no-op now)", err)
+		return "", fmt.Errorf("the %s registry was applied, but reading its outputs failed; run registry again (a no-op now): %w", e.TerraformEnv, err)
 	}
-	r, err := tfoutputs.ParseRegistry([]byte(js))
+	r, err := tfoutputs.ParseRegistry(js)
 	if err != nil {
 		return "", fmt.Errorf("the %s registry was applied, but %w", e.TerraformEnv, err)
 	}
@@ -310,20 +310,22 @@ func nothingChanged(err error) error {
 
 // showPlan reads a saved plan as JSON.
 func showPlan(ctx context.Context, tf *dagger.Container, planFile string) (*tfplan.Plan, error) {
-	js, err := planJSON(ctx, tf, planFile)
+	js, err := terraformJSON(ctx, tf, "show", "-json", planFile)
 	if err != nil {
 		return nil, err
 	}
 	return tfplan.Parse(js)
 }
 
-// planJSON is `terraform show -json` of a saved plan. The JSON can hold the
-// prior state's sensitive values, so the exec's own shell writes it to a
-// file: Dagger copies an exec's stdout into its progress output, traces and
+// terraformJSON runs a terraform command that prints JSON (show -json,
+// output -json) and returns what it printed. That JSON can hold sensitive
+// values (a plan's prior state; an output marked sensitive, which output
+// -json prints in the clear), so the exec's own shell writes it to a file:
+// Dagger copies an exec's stdout into its progress output, traces and
 // telemetry even with RedirectStdout, but never what a shell redirects.
-func planJSON(ctx context.Context, tf *dagger.Container, planFile string) ([]byte, error) {
-	js, err := tf.WithExec([]string{"sh", "-c", `terraform show -json "$1" > /work/plan.json`, "sh", planFile}).
-		File("/work/plan.json").Contents(ctx)
+func terraformJSON(ctx context.Context, tf *dagger.Container, args ...string) ([]byte, error) {
+	js, err := tf.WithExec(append([]string{"sh", "-c", `terraform "$@" > /work/terraform.json`, "sh"}, args...)).
+		File("/work/terraform.json").Contents(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -340,13 +342,22 @@ func (m *CredexCi) terraformOutputs(ctx context.Context, env, stateBucket string
 	return stackOutputs(ctx, tf, need)
 }
 
-// stackOutputs is `terraform output -json` of an initialised stack.
-func stackOutputs(ctx context.Context, tf *dagger.Container, need tfoutputs.Need) (tfoutputs.Outputs, error) {
-	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+// outputJSON is `terraform output -json` of an initialised stack.
+func outputJSON(ctx context.Context, tf *dagger.Container) ([]byte, error) {
+	js, err := terraformJSON(ctx, tf, "output", "-json")
 	if err != nil {
-		return tfoutputs.Outputs{}, execFailure("terraform output", err)
+		return nil, execFailure("terraform output", err)
 	}
-	return tfoutputs.ParseFor([]byte(js), need)
+	return js, nil
+}
+
+// stackOutputs are the outputs of an initialised stack that need requires.
+func stackOutputs(ctx context.Context, tf *dagger.Container, need tfoutputs.Need) (tfoutputs.Outputs, error) {
+	js, err := outputJSON(ctx, tf)
+	if err != nil {
+		return tfoutputs.Outputs{}, err
+	}
+	return tfoutputs.ParseFor(js, need)
 }
 
 // deployedImage is the image of the environment's last apply (the stack's
