@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -192,28 +191,24 @@ func (s *stackSteps) Preflight(ctx context.Context) (string, error) {
 	return id.ARN, nil
 }
 
-// Init implements deploy.Stack: terraform init, and the stack's outputs
-// (none before the environment's first apply).
+// Init implements deploy.Stack: terraform init, and what the stack
+// deployed last (deploy.ReadDeployed: nothing before the first apply).
 func (s *stackSteps) Init(ctx context.Context) (deploy.Deployed, error) {
 	_, tf, err := s.m.terraformInit(ctx, s.e.Name, envs.StackMain, s.stateBucket)
 	if err != nil {
 		return deploy.Deployed{}, err
 	}
 	s.tf = tf
-	// A state left by an apply that stopped part-way has some outputs: this
-	// deploy's plan and apply complete the stack.
-	o, err := stackOutputs(ctx, tf, tfoutputs.Existing("deploy"))
-	if errors.Is(err, tfoutputs.ErrNotApplied) {
-		return deploy.Deployed{}, nil
-	}
+	js, err := outputJSON(ctx, tf)
 	if err != nil {
 		return deploy.Deployed{}, err
 	}
-	if err := o.Matches(s.e); err != nil {
+	d, o, err := deploy.ReadDeployed(s.e, js)
+	if err != nil {
 		return deploy.Deployed{}, err
 	}
 	s.outputs = o
-	return deploy.Deployed{Image: o.Image, TaskDefinition: o.TaskDefinitionARN, URL: o.APIURL, Container: o.ContainerName}, nil
+	return d, nil
 }
 
 // Plan implements deploy.Stack.
@@ -223,8 +218,7 @@ func (s *stackSteps) Plan(ctx context.Context, image string) (deploy.Plan, error
 		return deploy.Plan{}, err
 	}
 	s.planned = planned
-	headline := strings.TrimSuffix(strings.TrimPrefix(sum.Headline(), "Plan: "), ".")
-	return deploy.Plan{Image: image, Changes: len(sum.Lines), Summary: headline, Markdown: sum.Markdown()}, nil
+	return deploy.PlanOf(image, sum), nil
 }
 
 // Apply implements deploy.Stack: the saved plan of the last Plan, then the
@@ -234,15 +228,16 @@ func (s *stackSteps) Apply(ctx context.Context, p deploy.Plan) (deploy.Applied, 
 	if err != nil {
 		return deploy.Applied{}, err
 	}
-	o, err := stackOutputs(ctx, applied, tfoutputs.WholeContract())
+	js, err := outputJSON(ctx, applied)
 	if err != nil {
 		return deploy.Applied{}, fmt.Errorf("the plan was applied, but reading the stack's outputs failed: %w", err)
 	}
-	if err := o.Matches(s.e); err != nil {
-		return deploy.Applied{}, err
+	a, o, err := deploy.ReadApplied(s.e, js)
+	if err != nil {
+		return deploy.Applied{}, fmt.Errorf("the plan was applied, but %w", err)
 	}
 	s.outputs = o
-	return deploy.Applied{TaskDefinition: o.TaskDefinitionARN, URL: o.APIURL}, nil
+	return a, nil
 }
 
 // Verify implements deploy.Stack: internal/verify, with the stack's

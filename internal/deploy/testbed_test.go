@@ -30,7 +30,8 @@ import (
 // apply registers a task definition and updates the service, the
 // verification is internal/verify's (rollout watcher, status, GET /health of
 // a local app), and the rollback takes the same real path back. What needs
-// containers (tests, build, publish) or Terraform is a stand-in here; the
+// containers (tests, build, publish) or Terraform is a stand-in here (the
+// real terraform applying the bed's stack is terraform_test.go's); the
 // Dagger wiring of those is covered by ci/e2e.
 
 // step is the simulator's rollout step: a rollout settles in a few steps.

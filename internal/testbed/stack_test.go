@@ -2,7 +2,6 @@ package testbed_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,13 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/testbed"
@@ -94,31 +88,12 @@ func TestStackAppliesAgainstTheBed(t *testing.T) {
 	t.Cleanup(bed.Close)
 	stack := newBedStack(t, bed)
 	dir := stack.dir
-	if err := bed.CreateStateBucket(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 	env, err := envs.Load(os.DirFS(dir), "stage")
 	if err != nil || env.AccountID != testbed.AccountID {
 		t.Fatalf("the stack's staging.tfvars: %+v, %v", env, err)
 	}
-	// kumo keeps ECR and S3 process-wide: start from a fresh account, with
-	// no repository or state left by another test of this process.
-	if _, err := ecr.NewFromConfig(bed.Config()).DeleteRepository(t.Context(), &ecr.DeleteRepositoryInput{RepositoryName: aws.String(env.RepositoryName()), Force: true}); err != nil {
-		var missing *ecrtypes.RepositoryNotFoundException
-		if !errors.As(err, &missing) {
-			t.Fatal(err)
-		}
-	}
-	_, err = bed.Logs().DeleteLogGroup(t.Context(), &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(env.LogGroupName())})
-	var noGroup *logtypes.ResourceNotFoundException
-	if err != nil && !errors.As(err, &noGroup) {
+	if err := bed.ResetStack(t.Context(), env); err != nil {
 		t.Fatal(err)
-	}
-	state := s3.NewFromConfig(bed.Config(), func(o *s3.Options) { o.UsePathStyle = true })
-	for _, key := range []string{env.StateKey, env.RegistryStateKey} {
-		if _, err := state.DeleteObject(t.Context(), &s3.DeleteObjectInput{Bucket: aws.String(testbed.StateBucket), Key: aws.String(key)}); err != nil {
-			t.Fatal(err)
-		}
 	}
 
 	// The registry stack, as `registry --env=stage` runs it.
