@@ -105,7 +105,11 @@ func (m *CredexCi) Deploy(
 		if healthPath != "/health" || benchPaths != "" || benchRate != 0 || healthAttempts != 0 {
 			return "", errors.New("deploy --env=local verifies with the local policy: --health-path, --bench-paths, --bench-rate and --health-attempts are for stage and prod (--checks and --bench-duration apply); nothing was started")
 		}
-		return m.deployLocal(ctx, localOptions{Revision: revision, Checks: checks, BenchDuration: benchDuration, Tests: tests})
+		d, err := verify.ParseDuration("bench-duration", benchDuration)
+		if err != nil {
+			return "", fmt.Errorf("%w; nothing was started", err)
+		}
+		return m.deployLocal(ctx, localOptions{Revision: revision, Checks: checks, Tune: verify.Overrides{BenchDuration: d}, Tests: tests})
 	}
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
