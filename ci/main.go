@@ -87,9 +87,10 @@ const (
 func New(
 	// Application source. Defaults to the repository root; pass
 	// --source=examples/ledger-api to build the example service.
+	// node_modules, local build output (dist/, credex-core's build/ at the
+	// root: the Dockerfile compiles the service) and .env files never reach
+	// the build context.
 	// +defaultPath="/"
-	// Local build output (dist/, credex-core's build/ at the root) never
-	// reaches the build context: the Dockerfile compiles the service.
 	// +ignore=[".git", "**/node_modules", "**/dist", "build", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
 	source *dagger.Directory,
 	// The Terraform stack of this repository.
@@ -144,7 +145,10 @@ func New(
 		neo4jImage = defaultNeo4jImage
 	}
 	return &CredexCi{
-		Source:              source,
+		// +ignore keeps these out of the upload, but a --source that came
+		// from the .env beside dagger.json may bypass it: filter here too,
+		// with the same list (source.ContextExclusions).
+		Source:              buildContext(source),
 		Terraform:           terraform,
 		ReferenceDockerfile: referenceDockerfile,
 		NodeImage:           nodeImage,
