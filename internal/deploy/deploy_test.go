@@ -489,3 +489,21 @@ func (f *tagOnly) Publish(ctx context.Context) (string, error) {
 	_, err := f.fake.Publish(ctx)
 	return repo + ":" + revision, err
 }
+
+// The rollback the summary suggests runs as written: production's carries
+// --confirm=prod, which rollback requires there.
+func TestTheSuggestedRollbackPassesTheGuard(t *testing.T) {
+	for _, e := range []envs.Environment{stage(t), prod(t)} {
+		cmd := RollbackCommand(e, oldImage)
+		confirm := ""
+		if _, after, ok := strings.Cut(cmd, "--confirm="); ok {
+			confirm, _, _ = strings.Cut(after, " ")
+		}
+		if err := Guard(e, confirm); err != nil || !strings.HasSuffix(cmd, " --image="+oldImage) {
+			t.Errorf("%s: %q: %v", e.Name, cmd, err)
+		}
+	}
+	if got := RollbackCommand(prod(t), ""); got != "dagger call rollback --env=prod --confirm=prod" {
+		t.Errorf("without an image: %q", got)
+	}
+}

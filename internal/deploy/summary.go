@@ -73,7 +73,7 @@ func (r *Result) Changes() (changed, unchanged []string) {
 // rollbackChanges adds what a rollback changed.
 func (r *Result) rollbackChanges(changed, unchanged []string) ([]string, []string) {
 	t := r.Timeline
-	again := "`dagger call rollback --env=" + r.Env.Name + " --image=" + r.Rollback.Image + "`"
+	again := "`" + RollbackCommand(r.Env, r.Rollback.Image) + "`"
 	switch {
 	case t.Outcome(StageRollbackApply) == Skipped:
 		unchanged = append(unchanged, fmt.Sprintf("Rollback: the stack already deployed `%s`; nothing to apply.", r.Rollback.Image))
