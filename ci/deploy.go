@@ -64,6 +64,10 @@ func (m *CredexCi) Deploy(
 	// test --test-secrets), e.g. file://./test.env.
 	// +optional
 	testSecrets *dagger.Secret,
+	// Give the unit tests two fresh Neo4j databases and credex-core's
+	// NEO_4J_* variables (as test --databases).
+	// +optional
+	testDatabases bool,
 	// Checks to run, comma-separated (rollout,status,health,integration,bench); default all.
 	// +optional
 	checks string,
@@ -97,7 +101,7 @@ func (m *CredexCi) Deploy(
 	// +optional
 	stateBucket string,
 ) (string, error) {
-	tests := testOptions{Script: testScript, Env: testEnv, Secrets: testSecrets}
+	tests := testOptions{Script: testScript, Env: testEnv, Secrets: testSecrets, Databases: testDatabases}
 	if local, err := envs.Lookup(env); err == nil && local.Local {
 		if apiURL != "" || api != nil || confirm != "" || stateBucket != "" || rollbackOnFailure != "" || rolloutTimeout != "" {
 			return "", errors.New("deploy --env=local runs the app itself on this machine, with no AWS: --api-url, --api, --confirm, --state-bucket, --rollback-on-failure and --rollout-timeout are for stage and prod; nothing was started")
