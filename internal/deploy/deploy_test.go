@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -460,19 +458,6 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
-}
-
-func TestTheSummaryIsAppendedToTheGitHubStepSummary(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "summary.md")
-	t.Setenv("GITHUB_STEP_SUMMARY", path)
-	res := Run(context.Background(), Options{Env: stage(t), Revision: revision}, newFake())
-	if ok, err := res.AppendStepSummary(); !ok || err != nil {
-		t.Fatalf("appended %t, %v", ok, err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(b), "## ✅ Deployed to stage (staging)") {
-		t.Errorf("step summary %q (%v)", b, err)
-	}
 }
 
 func TestPublishMustReturnADigest(t *testing.T) {

@@ -266,13 +266,6 @@ func (r *Result) Markdown() string {
 	return b.String()
 }
 
-// AppendStepSummary appends the Markdown summary to $GITHUB_STEP_SUMMARY
-// when set (where the process sees it: a runner step, not a Dagger
-// function's container).
-func (r *Result) AppendStepSummary() (bool, error) {
-	return report.AppendStepSummary(r.Markdown())
-}
-
 // demote turns the verification report's headings levels down, under the
 // deploy's ("## " becomes "### " one level down), leaving fenced evidence
 // as it is.
