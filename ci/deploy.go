@@ -171,23 +171,11 @@ func (m *CredexCi) stackSteps(ctx context.Context, e envs.Environment, stateBuck
 	if err != nil {
 		return nil, err
 	}
-	static, err := m.staticCredentials(ctx)
+	cfg, redact, err := m.awsConfig(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	ep, err := m.endpoint(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awsconf.Load(ctx, awsconf.Options{Region: e.Region, EndpointURL: ep.InProcess, Static: static})
-	if err != nil {
-		return nil, err
-	}
-	s := &stackSteps{m: m, e: e, stateBucket: stateBucket, v: v, aws: cfg}
-	if static != nil {
-		s.redact = []string{static.AccessKeyID, static.SecretAccessKey, static.SessionToken}
-	}
-	return s, nil
+	return &stackSteps{m: m, e: e, stateBucket: stateBucket, v: v, aws: cfg, redact: redact}, nil
 }
 
 // Preflight implements deploy.Stack: STS says whose credentials these are.
