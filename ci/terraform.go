@@ -76,15 +76,27 @@ func (m *CredexCi) Plan(
 // container holding the saved plan at /work/tfplan, checked not to destroy
 // any database, and its summary.
 func planImage(ctx context.Context, e envs.Environment, tf *dagger.Container, image string) (*dagger.Container, tfplan.Summary, error) {
-	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-var-file=" + e.TFVarsFile, "-var=image=" + image, "-out=/work/tfplan"})
-	p, err := showPlan(ctx, tf, "/work/tfplan")
+	tf, p, err := savedPlan(ctx, tf, "terraform plan of "+e.TerraformEnv, "-var-file="+e.TFVarsFile, "-var=image="+image)
 	if err != nil {
-		return nil, tfplan.Summary{}, nothingChanged(execFailure("terraform plan of "+e.TerraformEnv, err))
-	}
-	if err := tfplan.GuardData(p); err != nil {
-		return nil, tfplan.Summary{}, nothingChanged(err)
+		return nil, tfplan.Summary{}, err
 	}
 	return tf, tfplan.Summarize(p), nil
+}
+
+// savedPlan runs `terraform plan` with vars in an initialised stack, saving
+// the plan at /work/tfplan, and reads it back, refusing a plan that would
+// destroy or replace data (tfplan.GuardData). Nothing is changed in AWS
+// either way; what names the plan in an error.
+func savedPlan(ctx context.Context, tf *dagger.Container, what string, vars ...string) (*dagger.Container, *tfplan.Plan, error) {
+	tf = tf.WithExec(append([]string{"terraform", "plan", "-input=false", "-out=/work/tfplan"}, vars...))
+	p, err := showPlan(ctx, tf, "/work/tfplan")
+	if err != nil {
+		return nil, nil, nothingChanged(execFailure(what, err))
+	}
+	if err := tfplan.GuardData(p); err != nil {
+		return nil, nil, nothingChanged(err)
+	}
+	return tf, p, nil
 }
 
 // Apply exactly a saved plan (from plan) to an environment. The plan is
@@ -204,14 +216,10 @@ func (m *CredexCi) Registry(
 	if err != nil {
 		return "", err
 	}
-	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-out=/work/tfplan",
-		"-var=aws_account_id=" + e.AccountID, "-var=aws_region=" + e.Region, "-var=environment=" + e.TerraformEnv})
-	p, err := showPlan(ctx, tf, "/work/tfplan")
+	tf, _, err = savedPlan(ctx, tf, "terraform plan of the "+e.TerraformEnv+" registry",
+		"-var=aws_account_id="+e.AccountID, "-var=aws_region="+e.Region, "-var=environment="+e.TerraformEnv)
 	if err != nil {
-		return "", nothingChanged(execFailure("terraform plan of the "+e.TerraformEnv+" registry", err))
-	}
-	if err := tfplan.GuardData(p); err != nil {
-		return "", nothingChanged(err)
+		return "", err
 	}
 	tf = tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"})
 	if _, err := tf.Sync(ctx); err != nil {
