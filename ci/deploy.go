@@ -85,7 +85,7 @@ func (m *CredexCi) Deploy(
 	// Endpoints the benchmark requests, comma-separated; default --health-path.
 	// +optional
 	benchPaths string,
-	// Benchmark duration (e.g. 30s); default the environment's policy (stage 30s, prod 60s).
+	// Benchmark duration (e.g. 30s); default the environment's policy (local 10s, stage 30s, prod 60s).
 	// +optional
 	benchDuration string,
 	// Benchmark rate in requests/s; default the environment's policy (stage 20, prod 50).
