@@ -120,15 +120,10 @@ func (s *tfSteps) Apply(ctx context.Context, p Plan) (Applied, error) {
 }
 
 func (s *tfSteps) Verify(ctx context.Context, t Target, checks []string) (*report.Report, error) {
-	p, err := verify.PolicyFor(s.env.Name)
+	rep, err := verifyOnBed(ctx, s.bed.Config(), s.env, t, checks)
 	if err != nil {
 		return nil, err
 	}
-	p.RolloutTimeout, p.HealthAttempts, p.HealthMaxBackoff = time.Minute, 2, 50*time.Millisecond
-	rep := verify.Run(ctx, verify.Config{
-		Env: s.env, AWS: s.bed.Config(), Policy: p, Checks: checks,
-		Target: report.Target{TaskDefinition: t.TaskDefinition, URL: t.URL, Revision: t.Revision},
-	})
 	if !rep.OK() && t.Revision != "" {
 		// The deploy's own verification failed: before any rollback, what
 		// does Terraform see?
