@@ -206,7 +206,7 @@ func newDeployment(o Options, stack Stack) *deployment {
 		o.Checks = verify.AllChecks
 	}
 	res := &Result{Env: o.Env, Revision: o.Revision, mask: masker.Mask}
-	for _, c := range []string{verify.CheckRollout, verify.CheckStatus, verify.CheckHealth} {
+	for _, c := range rollbackCheckNames {
 		if slices.Contains(o.Checks, c) {
 			res.rollbackChecks = append(res.rollbackChecks, c)
 		}

@@ -492,3 +492,19 @@ func TestTheSuggestedRollbackPassesTheGuard(t *testing.T) {
 		t.Errorf("without an image: %q", got)
 	}
 }
+
+func TestARollbackRefusesChecksItDoesNotRun(t *testing.T) {
+	for _, ok := range [][]string{nil, {verify.CheckRollout}, {verify.CheckRollout, verify.CheckStatus, verify.CheckHealth}} {
+		if err := CheckRollbackChecks(ok); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	err := CheckRollbackChecks([]string{verify.CheckRollout, verify.CheckBench})
+	if err == nil || err.Error() != "--checks: a rollback verifies its rollout with rollout,status,health only, not bench; nothing was done" {
+		t.Errorf("err = %v", err)
+	}
+	res := Rollback(context.Background(), Options{Env: stage(t), Checks: []string{verify.CheckIntegration}}, nil)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "not integration") {
+		t.Errorf("Rollback err = %v (it must refuse before calling any step: steps are nil)", res.Err)
+	}
+}
