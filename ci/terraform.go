@@ -50,7 +50,8 @@ func (m *CredexCi) Plan(
 	// credex-terraform-state-<account id> (terraform/bootstrap).
 	// +optional
 	stateBucket string,
-) (*TerraformPlan, error) {
+) (_ *TerraformPlan, err error) {
+	defer keepMessage(&err)
 	if image != "" {
 		if err := tfplan.CheckImage(image); err != nil {
 			return nil, err
@@ -113,7 +114,8 @@ func (m *CredexCi) Apply(
 	// credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	e, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return "", err
@@ -162,7 +164,8 @@ func (m *CredexCi) Drift(
 	// credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	if image != "" {
 		if err := tfplan.CheckImage(image); err != nil {
 			return "", err
@@ -211,7 +214,8 @@ func (m *CredexCi) Registry(
 	// credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	e, tf, err := m.terraformInit(ctx, env, envs.StackRegistry, stateBucket)
 	if err != nil {
 		return "", err
@@ -241,7 +245,8 @@ func (m *CredexCi) Registry(
 // database ingress, digest-pinned image, documented variables, complete
 // tfvars) without AWS or providers.
 // +check
-func (m *CredexCi) TerraformPolicy(ctx context.Context) error {
+func (m *CredexCi) TerraformPolicy(ctx context.Context) (err error) {
+	defer keepMessage(&err)
 	dir, err := os.MkdirTemp("", "credex-ci-terraform")
 	if err != nil {
 		return err

@@ -44,7 +44,8 @@ func (m *CredexCi) Test(
 	// variables (the passwords as secrets) to reach them.
 	// +optional
 	databases bool,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	return m.unitTests(ctx, testOptions{Script: script, Env: testEnv, Secrets: testSecrets, Databases: databases})
 }
 
