@@ -149,17 +149,21 @@ func (m *CredexCi) staticCredentials(ctx context.Context) (*awsconf.StaticCreden
 	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
 		return nil, errors.New("pass both --aws-access-key-id and --aws-secret-access-key (e.g. env://AWS_ACCESS_KEY_ID and env://AWS_SECRET_ACCESS_KEY)")
 	}
+	// An env:// secret naming an unset variable is created anyway and fails
+	// only when read (Dagger v0.21.8: core/schema/secret.go falls back to a
+	// random cache key, engine/client/secretprovider/env.go errors on read),
+	// so every secret is read here, before any container uses it.
 	var c awsconf.StaticCredentials
 	var err error
 	if c.AccessKeyID, err = m.AwsAccessKeyID.Plaintext(ctx); err != nil {
-		return nil, fmt.Errorf("reading --aws-access-key-id: %w", err)
+		return nil, fmt.Errorf("reading --aws-access-key-id: %w (is the variable it names exported?)", err)
 	}
 	if c.SecretAccessKey, err = m.AwsSecretAccessKey.Plaintext(ctx); err != nil {
-		return nil, fmt.Errorf("reading --aws-secret-access-key: %w", err)
+		return nil, fmt.Errorf("reading --aws-secret-access-key: %w (is the variable it names exported?)", err)
 	}
 	if m.AwsSessionToken != nil {
 		if c.SessionToken, err = m.AwsSessionToken.Plaintext(ctx); err != nil {
-			return nil, fmt.Errorf("reading --aws-session-token: %w", err)
+			return nil, fmt.Errorf("reading --aws-session-token: %w (long-lived keys have no session token: leave --aws-session-token out; temporary ones, from SSO, STS or OIDC, do: export AWS_SESSION_TOKEN)", err)
 		}
 	}
 	return &c, nil

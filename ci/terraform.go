@@ -278,6 +278,11 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 	if err != nil {
 		return e, nil, err
 	}
+	// The credentials are read before Terraform runs with them, so one that
+	// cannot be read is named here rather than failing its exec.
+	if _, err := m.staticCredentials(ctx); err != nil {
+		return e, nil, nothingChanged(err)
+	}
 	ep, err := m.endpoint(ctx)
 	if err != nil {
 		return e, nil, err
