@@ -181,12 +181,12 @@ func (m *CredexCi) newLocalStack(ctx context.Context, password *dagger.Secret) (
 			creds.Passwords[name] = p
 		}
 	}
-	id := make([]byte, 6)
-	if _, err := rand.Read(id); err != nil {
+	run, err := runID()
+	if err != nil {
 		return nil, err
 	}
 	s := &localStack{
-		run: hex.EncodeToString(id), env: e, creds: creds, parts: localenv.NewStack(),
+		run: run, env: e, creds: creds, parts: localenv.NewStack(),
 		secrets: map[string]*dagger.Secret{}, dbs: map[string]*dagger.Service{}, logs: map[string]*dagger.CacheVolume{},
 	}
 	s.parts.Redact(s.secretValues()...)
@@ -195,6 +195,19 @@ func (m *CredexCi) newLocalStack(ctx context.Context, password *dagger.Secret) (
 		s.dbs[db.Name] = m.neo4jService(s, db)
 	}
 	return s, nil
+}
+
+// runID is a random name for one run's secrets and volumes. dag.SetSecret
+// identifies a secret by its name alone (Dagger v0.21.8: core/secret.go
+// SetSecretHandle hashes the name and the module, never the value), and an
+// exec's cache key holds that identity: a secret set again under the same
+// name with another value would reuse the exec's cached result.
+func runID() (string, error) {
+	id := make([]byte, 6)
+	if _, err := rand.Read(id); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(id), nil
 }
 
 // secretValues are every credential of the run, for masking.
