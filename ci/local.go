@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
 	"strconv"
@@ -482,18 +481,7 @@ func (m *CredexCi) diagnoseApp(ctx context.Context, c *dagger.Container) (string
 
 // answers reports whether the app still answers HTTP at url.
 func answers(ctx context.Context, url string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/health", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return true
+	return getOnce(ctx, url+"/health") == nil
 }
 
 // progress prints a line to the function's progress output.
