@@ -59,10 +59,14 @@ type CredexCi struct {
 	TerraformImage string
 	// Neo4j image of the local environment's databases, pinned by digest.
 	Neo4jImage string
-	// AWS credentials, passed to containers only as secret variables.
-	AwsAccessKeyID     *dagger.Secret
+	// AWS credentials, passed to containers only as secret variables; private,
+	// so no `dagger call aws-secret-access-key plaintext` prints them.
+	// +private
+	AwsAccessKeyID *dagger.Secret
+	// +private
 	AwsSecretAccessKey *dagger.Secret
-	AwsSessionToken    *dagger.Secret
+	// +private
+	AwsSessionToken *dagger.Secret
 	// AWS endpoint reached as a service (a test bed or emulator on the
 	// user's machine); nil for real AWS.
 	AwsEndpoint *dagger.Service
