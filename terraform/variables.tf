@@ -91,19 +91,44 @@ variable "ingress_cidrs" {
 
 variable "certificate_arn" {
   type        = string
-  description = "ACM certificate ARN (in aws_region) for an HTTPS listener; null serves HTTP on port 80."
+  description = "ACM certificate of domain_name, issued in aws_region in aws_account_id, for the HTTPS listener (TLS 1.3 policy; port 80 then redirects to 443). Required in production; null serves plain HTTP on port 80 (staging only)."
   default     = null
 
   validation {
-    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
-    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:...) or null."
+    condition     = var.certificate_arn == null ? true : can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account id>:certificate/<id>) or null."
+  }
+
+  validation {
+    condition     = var.environment != "production" || var.certificate_arn != null
+    error_message = "production serves the API over HTTPS only: set certificate_arn (the ACM certificate of domain_name, issued in aws_region) and domain_name in environments/production.tfvars (docs/terraform.md, \"Before the first production apply\")."
+  }
+
+  # The load balancer takes a certificate of its own account and region
+  # only; checked here so a placeholder left in the tfvars fails the plan,
+  # not the apply.
+  validation {
+    condition     = var.certificate_arn == null ? true : try(split(":", var.certificate_arn)[3] == var.aws_region && split(":", var.certificate_arn)[4] == var.aws_account_id, false)
+    error_message = "certificate_arn must be a certificate of this environment's account (aws_account_id) in its region (aws_region): the load balancer cannot use one from elsewhere. Replace the placeholder with the ARN `aws acm list-certificates --region <aws_region>` shows."
   }
 }
 
 variable "domain_name" {
   type        = string
-  description = "DNS name pointing at the load balancer (record managed outside this stack); null uses the load balancer's own name in api_url."
+  description = "The API's DNS name, covered by certificate_arn; its record (managed outside this stack) points at load_balancer_dns_name, and api_url uses it. Required whenever certificate_arn is set; null (staging without a certificate) uses the load balancer's own name."
   default     = null
+
+  validation {
+    condition     = var.domain_name == null ? true : can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.domain_name))
+    error_message = "domain_name must be a lower-case DNS name such as api.credex.example (no scheme, port or path)."
+  }
+
+  # The load balancer's own *.elb.amazonaws.com name is on no certificate:
+  # an https:// api_url with it fails every client's hostname check.
+  validation {
+    condition     = var.certificate_arn == null || var.domain_name != null
+    error_message = "certificate_arn is set, so set domain_name too: the name the certificate covers, which api_url uses (the load balancer's own name is on no certificate, so verification would fail on the hostname)."
+  }
 }
 
 # --- Service ---------------------------------------------------------------

@@ -6,7 +6,7 @@
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
 // character sets AWS documents for them, and no generated password kept in
-// the state.
+// the state; in production, HTTPS with a TLS 1.3 policy.
 //
 // Each broken policy is a Violation that names the file, the line and the fix.
 package tfpolicy
@@ -36,6 +36,7 @@ const (
 	RuleSecretOutput        = "secret-output"
 	RuleDescriptionCharset  = "description-charset"
 	RulePasswordInState     = "password-in-state"
+	RuleTLS                 = "tls"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -94,6 +95,7 @@ var rules = []func(*checker, *stack){
 	checkSecretOutputs,
 	checkDescriptions,
 	checkPasswordsInState,
+	checkTLS,
 }
 
 type checker struct{ out []Violation }

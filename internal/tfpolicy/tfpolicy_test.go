@@ -236,6 +236,24 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			old:  `"Identity of the ${var.task_family} application"`, new: `"Identity of the ${var.task_family} application \u2014 the API"`,
 			rule: RuleDescriptionCharset, inMessage: "has \"\u2014\"",
 		},
+		{
+			name: "production without a certificate",
+			file: "environments/production.tfvars",
+			old:  `certificate_arn = "arn:aws:acm:af-south-1:222222222222:certificate/00000000-0000-0000-0000-000000000000"`, new: "",
+			rule: RuleTLS, inMessage: "does not set certificate_arn",
+		},
+		{
+			name: "production without a domain",
+			file: "environments/production.tfvars",
+			old:  `domain_name     = "api.credex.example"`, new: `domain_name     = null`,
+			rule: RuleTLS, inMessage: "does not set domain_name",
+		},
+		{
+			name: "HTTPS listener without TLS 1.3",
+			file: "modules/service/main.tf",
+			old:  `ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"`, new: `ssl_policy        = "ELBSecurityPolicy-2016-08"`,
+			rule: RuleTLS, inMessage: "without a TLS 1.3 security policy",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

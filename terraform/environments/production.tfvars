@@ -8,6 +8,16 @@ environment    = "production"
 
 vpc_cidr = "10.50.0.0/16"
 
+# HTTPS, required in production (port 80 only redirects to 443). Both are
+# PLACEHOLDERS, like the account ID above: replace them before the first
+# apply with the API's DNS name and the ACM certificate covering it, issued in
+# aws_region in this account (the plan refuses a certificate of any other
+# account or region). Point the name's DNS record at the load_balancer_dns_name
+# output after the first apply. docs/terraform.md, "Before the first
+# production apply".
+certificate_arn = "arn:aws:acm:af-south-1:222222222222:certificate/00000000-0000-0000-0000-000000000000"
+domain_name     = "api.credex.example"
+
 # The port credex-core listens on (the image's EXPOSE must match: credex-ci
 # checks before a deploy) and the path the load balancer's health check asks.
 container_port    = 5000

@@ -1,0 +1,90 @@
+package tfpolicy
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/great-sun-group/credex-ci/internal/envs"
+)
+
+// What production must have, as far as the HCL shows it. The values that
+// come from the tfvars and the modules together are held by the plan
+// assertions of internal/tfrun (TLS listeners, subscribers, NAT gateways
+// per zone), and the stack's own validation blocks refuse them at plan time.
+
+// TLS13Policy prefixes the load balancer security policies that allow TLS
+// 1.3 (ELBSecurityPolicy-TLS13-1-2-2021-06 and newer).
+const TLS13Policy = "ELBSecurityPolicy-TLS13-"
+
+// checkTLS: every HTTPS listener uses a TLS 1.3 security policy, and each
+// protected environment's tfvars sets certificate_arn and domain_name (the
+// API is served over HTTPS only, on a name the certificate covers).
+func checkTLS(c *checker, s *stack) {
+	for _, b := range s.blocks("resource", "aws_lb_listener") {
+		p, ok := b.Body.Attributes["protocol"]
+		if !ok || key(p.Expr) != "HTTPS" {
+			continue
+		}
+		a, ok := b.Body.Attributes["ssl_policy"]
+		if !ok || !strings.HasPrefix(key(a.Expr), TLS13Policy) {
+			r := b.DefRange()
+			if ok {
+				r = a.SrcRange
+			}
+			c.report(RuleTLS, r, "%s serves HTTPS without a TLS 1.3 security policy: set ssl_policy = \"ELBSecurityPolicy-TLS13-1-2-2021-06\" (TLS 1.2 and 1.3, forward-secret ciphers only)", b.name())
+		}
+	}
+	for _, f := range protectedTFVars(s) {
+		for _, name := range []string{"certificate_arn", "domain_name"} {
+			if !setsNonNull(f, name) {
+				c.report(RuleTLS, tfvarsRange(f, name), "%s does not set %s: production serves the API over HTTPS only, on a name its certificate covers; set certificate_arn (ACM, in aws_region) and domain_name", f.name, name)
+			}
+		}
+	}
+}
+
+// protectedTFVars are the tfvars files of the protected environments
+// (production), in environment order.
+func protectedTFVars(s *stack) []*file {
+	var out []*file
+	for _, n := range envs.AWSNames() {
+		e, err := envs.Lookup(n)
+		if err != nil || !e.Protected {
+			continue
+		}
+		if f, ok := s.tfvars[e.TFVarsFile]; ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// tfvarsValue is a tfvars attribute's literal value; ok is false when it is
+// not set or not a literal.
+func tfvarsValue(f *file, name string) (cty.Value, bool) {
+	a, ok := f.body.Attributes[name]
+	if !ok {
+		return cty.NilVal, false
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+func setsNonNull(f *file, name string) bool {
+	v, ok := tfvarsValue(f, name)
+	return ok && !v.IsNull() && (!v.Type().Equals(cty.String) || v.AsString() != "")
+}
+
+// tfvarsRange is where a tfvars attribute is, or the file's first line when
+// it is not set.
+func tfvarsRange(f *file, name string) hcl.Range {
+	if a, ok := f.body.Attributes[name]; ok {
+		return a.SrcRange
+	}
+	return hcl.Range{Filename: f.name, Start: hcl.Pos{Line: 1}}
+}

@@ -1,0 +1,266 @@
+//go:build terraform
+
+package tfrun_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/testbed"
+	"github.com/great-sun-group/credex-ci/internal/tfrun"
+)
+
+// What a plan of each environment must hold that a policy rule on the HCL
+// cannot see: values that come from the tfvars and the modules together
+// (TLS in production, alarm subscribers, a NAT gateway per zone, ...), read
+// from `terraform show -json` of the saved plan. And the production
+// settings the stack refuses before anything is planned.
+
+// shownPlan is the part of `terraform show -json` these checks read.
+type shownPlan struct {
+	ResourceChanges []plannedResource `json:"resource_changes"`
+	OutputChanges   map[string]struct {
+		After        any `json:"after"`
+		AfterUnknown any `json:"after_unknown"`
+	} `json:"output_changes"`
+	Variables map[string]struct {
+		Value any `json:"value"`
+	} `json:"variables"`
+}
+
+type plannedResource struct {
+	Address string `json:"address"`
+	Mode    string `json:"mode"`
+	Type    string `json:"type"`
+	Name    string `json:"name"`
+	Index   any    `json:"index"`
+	Change  struct {
+		After        map[string]any `json:"after"`
+		AfterUnknown map[string]any `json:"after_unknown"`
+	} `json:"change"`
+}
+
+// managed lists the planned resources of one type, in address order.
+func (p shownPlan) managed(typ string) []plannedResource {
+	var out []plannedResource
+	for _, rc := range p.ResourceChanges {
+		if rc.Mode == "managed" && rc.Type == typ {
+			out = append(out, rc)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
+	return out
+}
+
+// named is the one planned resource of a type and name (count index 0 or
+// no index), or nil.
+func (p shownPlan) named(typ, name string) *plannedResource {
+	for _, rc := range p.managed(typ) {
+		if rc.Name == name && (rc.Index == nil || rc.Index == float64(0)) {
+			return &rc
+		}
+	}
+	return nil
+}
+
+func (p shownPlan) variable(name string) any { return p.Variables[name].Value }
+
+// str is a string attribute of a planned resource ("" when absent or not a
+// string).
+func (rc plannedResource) str(name string) string {
+	s, _ := rc.Change.After[name].(string)
+	return s
+}
+
+// path reads a nested attribute: "default_action.0.redirect.0.protocol".
+func (rc plannedResource) path(p string) any {
+	var v any = rc.Change.After
+	for _, step := range strings.Split(p, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[step]
+		case []any:
+			var i int
+			if _, err := fmt.Sscan(step, &i); err != nil || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// checkProperties holds a plan of one environment to the properties it must
+// have.
+func checkProperties(t *testing.T, e envs.Environment, shown string) {
+	t.Helper()
+	var p shownPlan
+	if err := json.Unmarshal([]byte(shown), &p); err != nil {
+		t.Fatal(err)
+	}
+	checkTLS(t, e, p)
+}
+
+// checkTLS: production serves the API over HTTPS only (port 80 redirects,
+// the HTTPS listener uses a TLS 1.3 policy and the tfvars' certificate),
+// and api_url is https:// on the domain the certificate covers. Staging
+// without a certificate forwards port 80.
+func checkTLS(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	cert, _ := p.variable("certificate_arn").(string)
+	domain, _ := p.variable("domain_name").(string)
+	http := p.named("aws_lb_listener", "http")
+	https := p.named("aws_lb_listener", "https")
+	if http == nil {
+		t.Fatalf("%s: no port 80 listener planned", e.TerraformEnv)
+	}
+	if e.Protected && (cert == "" || domain == "") {
+		t.Errorf("production planned without certificate_arn (%q) or domain_name (%q)", cert, domain)
+	}
+	apiURL, _ := p.OutputChanges["api_url"].After.(string)
+	if cert == "" {
+		if https != nil {
+			t.Errorf("%s: an HTTPS listener without a certificate", e.TerraformEnv)
+		}
+		if got := http.path("default_action.0.type"); got != "forward" {
+			t.Errorf("%s without a certificate: port 80 should forward, got %v", e.TerraformEnv, got)
+		}
+		return
+	}
+	if https == nil {
+		t.Fatalf("%s: certificate_arn is set but no HTTPS listener is planned", e.TerraformEnv)
+	}
+	if got := https.str("ssl_policy"); !strings.HasPrefix(got, "ELBSecurityPolicy-TLS13-") {
+		t.Errorf("%s: HTTPS listener ssl_policy %q is not a TLS 1.3 policy", e.TerraformEnv, got)
+	}
+	if got := https.str("certificate_arn"); got != cert {
+		t.Errorf("%s: HTTPS listener certificate %q, want the tfvars' %q", e.TerraformEnv, got, cert)
+	}
+	if https.path("port") != float64(443) || https.str("protocol") != "HTTPS" {
+		t.Errorf("%s: HTTPS listener on %v/%v, want 443/HTTPS", e.TerraformEnv, https.path("port"), https.str("protocol"))
+	}
+	for attr, want := range map[string]any{
+		"type": "redirect", "redirect.0.protocol": "HTTPS", "redirect.0.port": "443", "redirect.0.status_code": "HTTP_301", "target_group_arn": nil,
+	} {
+		if got := http.path("default_action.0." + attr); got != want {
+			t.Errorf("%s: port 80 default_action.%s = %v, want %v (port 80 must only redirect to HTTPS)", e.TerraformEnv, attr, got, want)
+		}
+	}
+	if want := "https://" + domain; apiURL != want {
+		t.Errorf("%s: api_url = %q, want %q (a name the certificate covers)", e.TerraformEnv, apiURL, want)
+	}
+}
+
+// accountInARN is an ARN's account field.
+var accountInARN = regexp.MustCompile(`^(arn:[^:]*:[^:]*:[^:]*:)[0-9]{12}(:.*)$`)
+
+// writeTestVars writes the test's own tfvars for an environment: the test
+// bed's account instead of the environment's (the provider's
+// allowed_account_ids guard stays as it is), and the tfvars' ARNs that must
+// be of that account (the certificate) moved to it, as an operator replaces
+// the placeholders. ACM itself is never called: the plan only carries the
+// certificate's ARN to the listener.
+func writeTestVars(t *testing.T, work string, e envs.Environment) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(stackDir, e.TFVarsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := fmt.Sprintf("aws_account_id = %q\n", testbed.AccountID)
+	for _, name := range []string{"certificate_arn"} {
+		m := regexp.MustCompile(`(?m)^\s*` + name + `\s*=\s*"([^"]+)"`).FindStringSubmatch(string(src))
+		if m == nil {
+			continue
+		}
+		arn := accountInARN.ReplaceAllString(m[1], "${1}"+testbed.AccountID+"${2}")
+		vars += fmt.Sprintf("%s = %q\n", name, arn)
+	}
+	path := filepath.Join(work, "testbed.tfvars")
+	if err := os.WriteFile(path, []byte(vars), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// refusal is a production setting the stack must refuse at plan time, with
+// a message naming the fix.
+type refusal struct {
+	name string
+	// vars is a tfvars text added after the environment's and the test's.
+	vars string
+	// want are texts the error must contain.
+	want []string
+}
+
+var productionRefusals = []refusal{
+	{
+		name: "no certificate",
+		vars: "certificate_arn = null\n",
+		want: []string{"production serves the API over HTTPS only", "set certificate_arn"},
+	},
+	{
+		name: "certificate without a domain",
+		vars: "domain_name = null\n",
+		want: []string{"set domain_name too"},
+	},
+	{
+		name: "certificate of another account",
+		vars: "certificate_arn = \"arn:aws:acm:af-south-1:222222222222:certificate/00000000-0000-0000-0000-000000000000\"\n",
+		want: []string{"must be a certificate of this environment's account"},
+	},
+	{
+		name: "certificate of another region",
+		vars: fmt.Sprintf("certificate_arn = \"arn:aws:acm:us-east-1:%s:certificate/00000000-0000-0000-0000-000000000000\"\n", testbed.AccountID),
+		want: []string{"in its region (aws_region)"},
+	},
+}
+
+// checkRefusals: production refuses, before planning anything, each
+// setting that would make it unsafe, and the error names the fix. It runs
+// on the production plan test's own prepared stack: the emulator's state is
+// shared by every test bed in a process, so a second production registry
+// would collide with the first.
+func checkRefusals(t *testing.T, tf *tfrun.Terraform, st *preparedStack) {
+	t.Helper()
+	for i, c := range productionRefusals {
+		t.Run("refuses "+c.name, func(t *testing.T) {
+			vars := filepath.Join(st.work, fmt.Sprintf("refusal-%d.tfvars", i))
+			if err := os.WriteFile(vars, []byte(c.vars), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, err := tf.Run(t.Context(), st.dir, st.env, st.planArgs("-var-file="+vars)...)
+			if err == nil {
+				t.Fatalf("production with %q planned; it must be refused", strings.TrimSpace(c.vars))
+			}
+			for _, w := range c.want {
+				if !strings.Contains(squash(r.Stderr), w) {
+					t.Errorf("the refusal should say %q:\n%s", w, r.Stderr)
+				}
+			}
+		})
+	}
+}
+
+// squash joins Terraform's wrapped diagnostic lines (it wraps messages at
+// the terminal width, with box-drawing margins) into one line of text.
+func squash(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "│╷╵"))
+		if line == "" {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
