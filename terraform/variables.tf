@@ -243,7 +243,7 @@ variable "neo4j_version" {
 
 variable "neo4j_instance_type" {
   type        = string
-  description = "EC2 instance type of each Neo4j instance (staging t3.medium, production m5.large)."
+  description = "EC2 instance type of each Neo4j instance (staging t3.medium, production m5.large): a Nitro x86_64 type with EBS storage only, medium or larger (modules/neo4j lists the families)."
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.neo4j_instance_type))

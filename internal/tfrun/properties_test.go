@@ -222,6 +222,16 @@ var productionRefusals = []refusal{
 		vars: fmt.Sprintf("certificate_arn = \"arn:aws:acm:us-east-1:%s:certificate/00000000-0000-0000-0000-000000000000\"\n", testbed.AccountID),
 		want: []string{"in its region (aws_region)"},
 	},
+	{
+		name: "a database instance type without NVMe volume serials",
+		vars: "neo4j_instance_type = \"m4.large\"\n",
+		want: []string{"instance_type must be a Nitro x86_64 type with EBS storage only"},
+	},
+	{
+		name: "a database instance type with instance store",
+		vars: "neo4j_instance_type = \"m5d.large\"\n",
+		want: []string{"cannot use CloudWatch's recover action"},
+	},
 }
 
 // checkRefusals: production refuses, before planning anything, each

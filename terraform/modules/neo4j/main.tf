@@ -145,12 +145,14 @@ resource "aws_instance" "this" {
   }
 
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
-    package       = local.package
-    version       = var.neo4j_version
-    secret_arn    = aws_secretsmanager_secret.this.arn
-    password_key  = "${each.key}pass"
-    heap_size     = var.heap_size
-    database_name = each.key
+    package               = local.package
+    version               = var.neo4j_version
+    secret_arn            = aws_secretsmanager_secret.this.arn
+    password_key          = "${each.key}pass"
+    heap_size             = var.heap_size
+    database_name         = each.key
+    volume_id             = aws_ebs_volume.data[each.key].id
+    data_volume_functions = file("${path.module}/scripts/data-volume.sh")
   })
 
   tags = merge(var.tags, { Name = "${var.name}-neo4j-${each.key}", Database = each.key })

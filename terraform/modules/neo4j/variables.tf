@@ -50,7 +50,17 @@ variable "neo4j_version" {
 
 variable "instance_type" {
   type        = string
-  description = "EC2 instance type of each database instance, e.g. t3.medium."
+  description = "EC2 instance type of each database instance, e.g. t3.medium: a Nitro x86_64 type with EBS storage only (see the validation)."
+
+  # Nitro: the boot script finds the data volume by its NVMe serial (the
+  # volume ID), which Xen types (t2, m4, ...) do not give. x86_64: the AMI
+  # is Amazon Linux 2023 for x86_64. EBS only: CloudWatch's recover action
+  # refuses instances with instance store (the "d" types), and the volume's
+  # data must never live on a disk that a stop wipes.
+  validation {
+    condition     = can(regex("^(t3|t3a|m5|m5a|m5n|m6i|m6a|m7i|m7a|r5|r5a|r5n|r6i|r6a|r7i|r7a|c5|c5a|c6i|c6a|c7i|c7a)\\.(medium|large|[0-9]*xlarge)$", var.instance_type))
+    error_message = "instance_type must be a Nitro x86_64 type with EBS storage only, medium or larger: t3, t3a, m5, m5a, m5n, m6i, m6a, m7i, m7a, r5, r5a, r5n, r6i, r6a, r7i, r7a, c5, c5a, c6i, c6a, c7i or c7a (e.g. t3.medium, m5.large, r6i.xlarge). Xen types (t2, m4) have no NVMe volume serial for the boot script to find the data volume by; Graviton types need an arm64 AMI; types with instance store (m5d, ...) cannot use CloudWatch's recover action."
+  }
 }
 
 variable "heap_size" {

@@ -1,0 +1,84 @@
+//go:build terraform
+
+package tfrun_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// userDataLimit is the most user data EC2 takes, in bytes (before base64).
+const userDataLimit = 16 * 1024
+
+// bootScriptVars are the template variables modules/neo4j passes to its boot
+// script (user_data.sh.tftpl), as HCL, for one edition.
+func bootScriptVars(edition string) string {
+	pkg := "neo4j"
+	if edition == "enterprise" {
+		pkg = "neo4j-enterprise"
+	}
+	return fmt.Sprintf(`{
+    package               = %q
+    version               = "5.26.0"
+    secret_arn            = "arn:aws:secretsmanager:af-south-1:000000000000:secret:neo4j_stage_secrets-AbCdEf"
+    password_key          = "ledgerspacepass"
+    heap_size             = "1g"
+    database_name         = "ledgerspace"
+    volume_id             = "vol-0123456789abcdef0"
+    data_volume_functions = file("%s/scripts/data-volume.sh")
+  }`, pkg, neo4jModule(nil))
+}
+
+func neo4jModule(t *testing.T) string {
+	abs, err := filepath.Abs(filepath.Join(stackDir, "modules", "neo4j"))
+	if err != nil && t != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// The Neo4j boot script as Terraform renders it, for each edition: within
+// EC2's user data limit, valid bash, and clean under shellcheck (when it is
+// installed).
+func TestNeo4jBootScriptRenders(t *testing.T) {
+	t.Parallel()
+	tf := terraform(t)
+	for _, edition := range []string{"community", "enterprise"} {
+		t.Run(edition, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			config := fmt.Sprintf("output \"user_data\" {\n  value = templatefile(\"%s/user_data.sh.tftpl\", %s)\n}\n", neo4jModule(t), bootScriptVars(edition))
+			if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run(t, tf, dir, nil, "init", "-input=false", "-no-color")
+			run(t, tf, dir, nil, "apply", "-input=false", "-no-color", "-auto-approve")
+			script := run(t, tf, dir, nil, "output", "-raw", "user_data").Stdout
+			if n := len(script); n > userDataLimit {
+				t.Errorf("the %s boot script is %d bytes; EC2 takes at most %d of user data", edition, n, userDataLimit)
+			}
+			path := filepath.Join(dir, "user_data.sh")
+			if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.CommandContext(t.Context(), "bash", "-n", path).CombinedOutput(); err != nil {
+				t.Errorf("bash -n: %v\n%s", err, out)
+			}
+			if !strings.Contains(script, `volume_device "vol-0123456789abcdef0"`) {
+				t.Error("the boot script does not look the data volume up by its ID")
+			}
+			sc, err := exec.LookPath("shellcheck")
+			if err != nil {
+				t.Log("shellcheck is not installed: the rendered script is not linted")
+				return
+			}
+			if out, err := exec.CommandContext(t.Context(), sc, "--severity=style", path).CombinedOutput(); err != nil {
+				t.Errorf("shellcheck of the rendered %s boot script: %v\n%s", edition, err, out)
+			}
+		})
+	}
+}
