@@ -100,4 +100,5 @@ module "alarms" {
   load_balancer_arn_suffix = module.service.load_balancer_arn_suffix
   target_group_arn_suffix  = module.service.target_group_arn_suffix
   emails                   = var.alarm_emails
+  https_endpoints          = var.alarm_https_endpoints
 }

@@ -287,8 +287,30 @@ variable "neo4j_password_version" {
 
 variable "alarm_emails" {
   type        = list(string)
-  description = "Addresses subscribed to the alarm topic (each confirms by email)."
+  description = "Addresses subscribed to the alarm topic (each confirms by e-mail). Production needs at least one subscriber: an address here or an endpoint in alarm_https_endpoints."
   default     = []
+
+  validation {
+    condition     = alltrue([for e in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "Each entry of alarm_emails must be an e-mail address."
+  }
+
+  # An alarm nobody receives is no alarm.
+  validation {
+    condition     = var.environment != "production" || length(var.alarm_emails) + length(var.alarm_https_endpoints) > 0
+    error_message = "production must notify someone of its alarms: set alarm_emails (an on-call address or list) or alarm_https_endpoints (a paging service's HTTPS endpoint) in environments/production.tfvars."
+  }
+}
+
+variable "alarm_https_endpoints" {
+  type        = list(string)
+  description = "HTTPS endpoints subscribed to the alarm topic, e.g. a paging service's CloudWatch integration URL; each must confirm the subscription (SNS posts a SubscriptionConfirmation)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.alarm_https_endpoints : can(regex("^https://[^\\s/]+", u))])
+    error_message = "Each entry of alarm_https_endpoints must be an https:// URL (SNS sends alarms in clear to http:// ones)."
+  }
 }
 
 variable "tags" {

@@ -45,6 +45,23 @@ func checkTLS(c *checker, s *stack) {
 	}
 }
 
+// checkAlarmSubscribers: every alarm notifies (alarm_actions), and each
+// protected environment's tfvars subscribes someone to the alarms: an
+// e-mail address or an HTTPS endpoint.
+func checkAlarmSubscribers(c *checker, s *stack) {
+	for _, b := range s.blocks("resource", "aws_cloudwatch_metric_alarm") {
+		if _, ok := b.Body.Attributes["alarm_actions"]; !ok {
+			c.report(RuleAlarmSubscriber, b.DefRange(), "%s notifies nobody: set alarm_actions (the alarm topic's ARN) and ok_actions", b.name())
+		}
+	}
+	for _, f := range protectedTFVars(s) {
+		if nonEmptyList(f, "alarm_emails") || nonEmptyList(f, "alarm_https_endpoints") {
+			continue
+		}
+		c.report(RuleAlarmSubscriber, tfvarsRange(f, "alarm_emails"), "%s subscribes nobody to the alarms: set alarm_emails = [\"...\"] (an on-call address) or alarm_https_endpoints = [\"https://...\"] (a paging service's endpoint)", f.name)
+	}
+}
+
 // protectedTFVars are the tfvars files of the protected environments
 // (production), in environment order.
 func protectedTFVars(s *stack) []*file {
@@ -73,6 +90,11 @@ func tfvarsValue(f *file, name string) (cty.Value, bool) {
 		return cty.NilVal, false
 	}
 	return v, true
+}
+
+func nonEmptyList(f *file, name string) bool {
+	v, ok := tfvarsValue(f, name)
+	return ok && !v.IsNull() && v.CanIterateElements() && v.LengthInt() > 0
 }
 
 func setsNonNull(f *file, name string) bool {

@@ -6,7 +6,8 @@
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
 // character sets AWS documents for them, and no generated password kept in
-// the state; in production, HTTPS with a TLS 1.3 policy.
+// the state; in production, HTTPS with a TLS 1.3 policy and someone
+// subscribed to the alarms.
 //
 // Each broken policy is a Violation that names the file, the line and the fix.
 package tfpolicy
@@ -37,6 +38,7 @@ const (
 	RuleDescriptionCharset  = "description-charset"
 	RulePasswordInState     = "password-in-state"
 	RuleTLS                 = "tls"
+	RuleAlarmSubscriber     = "alarm-subscriber"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -96,6 +98,7 @@ var rules = []func(*checker, *stack){
 	checkDescriptions,
 	checkPasswordsInState,
 	checkTLS,
+	checkAlarmSubscribers,
 }
 
 type checker struct{ out []Violation }

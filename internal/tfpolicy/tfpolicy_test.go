@@ -254,6 +254,18 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			old:  `ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"`, new: `ssl_policy        = "ELBSecurityPolicy-2016-08"`,
 			rule: RuleTLS, inMessage: "without a TLS 1.3 security policy",
 		},
+		{
+			name: "production alarms notify nobody",
+			file: "environments/production.tfvars",
+			old:  `alarm_emails = ["oncall@credex.example"]`, new: `alarm_emails = []`,
+			rule: RuleAlarmSubscriber, inMessage: "subscribes nobody to the alarms",
+		},
+		{
+			name: "an alarm without actions",
+			file: "modules/alarms/main.tf",
+			old:  "  threshold           = var.cpu_threshold_percent\n  alarm_actions       = local.actions\n", new: "  threshold           = var.cpu_threshold_percent\n",
+			rule: RuleAlarmSubscriber, inMessage: `resource "aws_cloudwatch_metric_alarm" "cpu" notifies nobody`,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

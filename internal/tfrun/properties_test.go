@@ -108,6 +108,32 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 		t.Fatal(err)
 	}
 	checkTLS(t, e, p)
+	checkAlarmsNotify(t, e, p)
+}
+
+// checkAlarmsNotify: every alarm notifies the topic, and production has at
+// least one subscriber to it.
+func checkAlarmsNotify(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	alarms := p.managed("aws_cloudwatch_metric_alarm")
+	if len(alarms) == 0 {
+		t.Fatalf("%s plans no alarm", e.TerraformEnv)
+	}
+	for _, a := range alarms {
+		known, _ := a.Change.After["alarm_actions"].([]any)
+		if len(known) == 0 && a.Change.AfterUnknown["alarm_actions"] == nil {
+			t.Errorf("%s: %s has no alarm_actions", e.TerraformEnv, a.Address)
+		}
+	}
+	subs := p.managed("aws_sns_topic_subscription")
+	for _, s := range subs {
+		if proto := s.str("protocol"); proto != "email" && proto != "https" {
+			t.Errorf("%s: %s subscribes over %q; alarms go to e-mail or HTTPS endpoints only", e.TerraformEnv, s.Address, proto)
+		}
+	}
+	if e.Protected && len(subs) == 0 {
+		t.Errorf("production plans no subscriber to its alarm topic")
+	}
 }
 
 // checkTLS: production serves the API over HTTPS only (port 80 redirects,
@@ -221,6 +247,16 @@ var productionRefusals = []refusal{
 		name: "certificate of another region",
 		vars: fmt.Sprintf("certificate_arn = \"arn:aws:acm:us-east-1:%s:certificate/00000000-0000-0000-0000-000000000000\"\n", testbed.AccountID),
 		want: []string{"in its region (aws_region)"},
+	},
+	{
+		name: "no alarm subscriber",
+		vars: "alarm_emails = []\nalarm_https_endpoints = []\n",
+		want: []string{"production must notify someone of its alarms"},
+	},
+	{
+		name: "an alarm endpoint over plain HTTP",
+		vars: "alarm_https_endpoints = [\"http://events.pagerduty.example/integration/abc/enqueue\"]\n",
+		want: []string{"must be an https:// URL"},
 	},
 	{
 		name: "a database instance type without NVMe volume serials",

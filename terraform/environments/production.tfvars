@@ -38,3 +38,9 @@ neo4j_instance_type            = "m5.large"
 neo4j_heap_size                = "3g"
 neo4j_volume_size_gb           = 200
 neo4j_snapshot_retention_count = 30
+
+# Who hears the alarms (required in production: at least one address or
+# endpoint). A PLACEHOLDER: replace it with the on-call address, or set
+# alarm_https_endpoints to a paging service's HTTPS endpoint. Each address
+# confirms its subscription from the e-mail SNS sends.
+alarm_emails = ["oncall@credex.example"]

@@ -19,6 +19,16 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
+# A paging service's endpoint (PagerDuty, Opsgenie, ...), which confirms the
+# subscription itself.
+resource "aws_sns_topic_subscription" "https" {
+  for_each = toset(var.https_endpoints)
+
+  topic_arn = aws_sns_topic.this.arn
+  protocol  = "https"
+  endpoint  = each.value
+}
+
 locals {
   service_dimensions = { ClusterName = var.cluster_name, ServiceName = var.service_name }
   actions            = [aws_sns_topic.this.arn]

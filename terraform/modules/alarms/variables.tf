@@ -34,6 +34,17 @@ variable "emails" {
   }
 }
 
+variable "https_endpoints" {
+  type        = list(string)
+  description = "HTTPS endpoints subscribed to the alarm topic (each must confirm the subscription)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.https_endpoints : startswith(u, "https://")])
+    error_message = "Each entry of https_endpoints must be an https:// URL."
+  }
+}
+
 variable "cpu_threshold_percent" {
   type        = number
   description = "Average CPU, in percent, above which the CPU alarm fires."
