@@ -55,6 +55,7 @@ module "neo4j" {
   kms_key_id               = var.neo4j_kms_key_id
   snapshot_retention_count = var.neo4j_snapshot_retention_count
   password_version         = var.neo4j_password_version
+  termination_protection   = var.environment == "production"
 }
 
 module "service" {
@@ -99,6 +100,10 @@ module "alarms" {
   service_name             = module.service.service_name
   load_balancer_arn_suffix = module.service.load_balancer_arn_suffix
   target_group_arn_suffix  = module.service.target_group_arn_suffix
+  region                   = var.aws_region
+  database_instance_ids    = module.neo4j.instance_ids
+  database_instance_type   = module.neo4j.instance_type
+  database_data_dir        = module.neo4j.data_dir
   emails                   = var.alarm_emails
   https_endpoints          = var.alarm_https_endpoints
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
@@ -45,13 +46,20 @@ func checkTLS(c *checker, s *stack) {
 	}
 }
 
-// checkAlarmSubscribers: every alarm notifies (alarm_actions), and each
-// protected environment's tfvars subscribes someone to the alarms: an
-// e-mail address or an HTTPS endpoint.
+// checkAlarmSubscribers: every alarm notifies (alarm_actions), a system
+// status check alarm also recovers its instance, and each protected
+// environment's tfvars subscribes someone to the alarms: an e-mail address
+// or an HTTPS endpoint.
 func checkAlarmSubscribers(c *checker, s *stack) {
 	for _, b := range s.blocks("resource", "aws_cloudwatch_metric_alarm") {
 		if _, ok := b.Body.Attributes["alarm_actions"]; !ok {
 			c.report(RuleAlarmSubscriber, b.DefRange(), "%s notifies nobody: set alarm_actions (the alarm topic's ARN) and ok_actions", b.name())
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_cloudwatch_metric_alarm") {
+		a, ok := b.Body.Attributes["alarm_actions"]
+		if attrString(b.Body, "metric_name") == "StatusCheckFailed_System" && ok && !strings.Contains(b.file.source(a.Expr.Range()), ":ec2:recover") {
+			c.report(RuleAlarmSubscriber, a.SrcRange, "%s watches StatusCheckFailed_System without recovering the instance: add \"arn:aws:automate:${var.region}:ec2:recover\" to alarm_actions (EC2 moves the instance to healthy hardware, keeping its ID, IP and volumes)", b.name())
 		}
 	}
 	for _, f := range protectedTFVars(s) {
@@ -109,4 +117,14 @@ func tfvarsRange(f *file, name string) hcl.Range {
 		return a.SrcRange
 	}
 	return hcl.Range{Filename: f.name, Start: hcl.Pos{Line: 1}}
+}
+
+// attrString is an attribute's literal string value ("" when it is not
+// one).
+func attrString(b *hclsyntax.Body, name string) string {
+	a, ok := b.Attributes[name]
+	if !ok {
+		return ""
+	}
+	return key(a.Expr)
 }

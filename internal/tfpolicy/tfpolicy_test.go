@@ -266,6 +266,12 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			old:  "  threshold           = var.cpu_threshold_percent\n  alarm_actions       = local.actions\n", new: "  threshold           = var.cpu_threshold_percent\n",
 			rule: RuleAlarmSubscriber, inMessage: `resource "aws_cloudwatch_metric_alarm" "cpu" notifies nobody`,
 		},
+		{
+			name: "system check alarm without the recover action",
+			file: "modules/alarms/main.tf",
+			old:  `alarm_actions       = concat(["arn:aws:automate:${var.region}:ec2:recover"], local.actions)`, new: `alarm_actions       = local.actions`,
+			rule: RuleAlarmSubscriber, inMessage: "without recovering the instance",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,7 +15,8 @@ import (
 const userDataLimit = 16 * 1024
 
 // bootScriptVars are the template variables modules/neo4j passes to its boot
-// script (user_data.sh.tftpl), as HCL, for one edition.
+// script (user_data.sh.tftpl), as HCL, for one edition: keep them in step
+// with the module's templatefile call (a missing one fails the render).
 func bootScriptVars(edition string) string {
 	pkg := "neo4j"
 	if edition == "enterprise" {
@@ -29,6 +30,7 @@ func bootScriptVars(edition string) string {
     heap_size             = "1g"
     database_name         = "ledgerspace"
     volume_id             = "vol-0123456789abcdef0"
+    data_dir              = "/var/lib/neo4j"
     data_volume_functions = file("%s/scripts/data-volume.sh")
   }`, pkg, neo4jModule(nil))
 }

@@ -70,6 +70,16 @@ func (p shownPlan) named(typ, name string) *plannedResource {
 	return nil
 }
 
+// at is the planned resource of a type and name at a for_each key, or nil.
+func (p shownPlan) at(typ, name, key string) *plannedResource {
+	for _, rc := range p.managed(typ) {
+		if rc.Name == name && rc.Index == key {
+			return &rc
+		}
+	}
+	return nil
+}
+
 func (p shownPlan) variable(name string) any { return p.Variables[name].Value }
 
 // str is a string attribute of a planned resource ("" when absent or not a
@@ -109,6 +119,61 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 	}
 	checkTLS(t, e, p)
 	checkAlarmsNotify(t, e, p)
+	checkDatabasesWatched(t, e, p)
+}
+
+// checkDatabasesWatched: each database instance has its system check alarm
+// (whose recover action the alarm-actions policy rule holds: a set with the
+// topic's unknown ARN is unknown as a whole in a plan), its instance check,
+// disk alarms on the root and data file systems at 80 % or less that treat
+// silence as a failure, and on burstable types a CPU credit alarm; in
+// production no API call can terminate it.
+func checkDatabasesWatched(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	instances := p.managed("aws_instance")
+	if len(instances) != 2 {
+		t.Fatalf("%s plans %d database instances, want 2", e.TerraformEnv, len(instances))
+	}
+	for _, in := range instances {
+		db, _ := in.Index.(string)
+		if got := in.Change.After["disable_api_termination"]; got != e.Protected {
+			t.Errorf("%s: %s disable_api_termination = %v, want %v", e.TerraformEnv, in.Address, got, e.Protected)
+		}
+		alarm := func(name, key, metric string) *plannedResource {
+			a := p.at("aws_cloudwatch_metric_alarm", name, key)
+			if a == nil {
+				t.Errorf("%s: no %s alarm for database %s (%s)", e.TerraformEnv, metric, db, name)
+				return nil
+			}
+			if got := a.str("metric_name"); got != metric {
+				t.Errorf("%s: %s watches %s, want %s", e.TerraformEnv, a.Address, got, metric)
+			}
+			return a
+		}
+		alarm("database_system_check", db, "StatusCheckFailed_System")
+		alarm("database_instance_check", db, "StatusCheckFailed_Instance")
+		for key, path := range map[string]string{db + "-data": "/var/lib/neo4j", db + "-root": "/"} {
+			a := alarm("database_disk", key, "disk_used_percent")
+			if a == nil {
+				continue
+			}
+			// The dimensions hold the instance's unknown ID, so the plan
+			// shows the map as unknown; the description names the path.
+			if got := a.str("alarm_description"); !strings.Contains(got, ": "+path+" more than") {
+				t.Errorf("%s: %s is not about %s: %q", e.TerraformEnv, a.Address, path, got)
+			}
+			if th, _ := a.Change.After["threshold"].(float64); th <= 0 || th > 80 {
+				t.Errorf("%s: %s fires above %v %%, want 80 %% or less", e.TerraformEnv, a.Address, th)
+			}
+			if got := a.str("treat_missing_data"); got != "breaching" {
+				t.Errorf("%s: %s treats missing data as %q; a silent agent must alarm", e.TerraformEnv, a.Address, got)
+			}
+		}
+		credits := p.at("aws_cloudwatch_metric_alarm", "database_cpu_credits", db)
+		if burstable := strings.HasPrefix(in.str("instance_type"), "t"); burstable != (credits != nil) {
+			t.Errorf("%s: %s is %s; CPU credit alarm planned: %v", e.TerraformEnv, in.Address, in.str("instance_type"), credits != nil)
+		}
+	}
 }
 
 // checkAlarmsNotify: every alarm notifies the topic, and production has at

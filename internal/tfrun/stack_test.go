@@ -38,7 +38,7 @@ const stackDir = "../../terraform"
 
 // plannedCreates is what a first plan of each environment creates (the
 // ephemeral passwords are not resources).
-var plannedCreates = map[string]int{"stage": 58, "prod": 61}
+var plannedCreates = map[string]int{"stage": 69, "prod": 70}
 
 func terraform(t *testing.T) *tfrun.Terraform {
 	t.Helper()
@@ -263,6 +263,7 @@ func TestPlanBothEnvironmentsAgainstTestBed(t *testing.T) {
 			}
 			t.Logf("%s: %d to add", e.TerraformEnv, creates)
 			checkProperties(t, e, shown.Stdout)
+
 			if e.Protected {
 				checkRefusals(t, tf, st)
 			}

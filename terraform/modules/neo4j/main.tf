@@ -14,6 +14,8 @@ locals {
   package   = var.edition == "enterprise" ? "neo4j-enterprise" : "neo4j"
   user      = "neo4j"
   snapshot  = "${var.name}-neo4j"
+  # Neo4j's home (the RPM's), where the data volume is mounted.
+  data_dir = "/var/lib/neo4j"
 }
 
 data "aws_ssm_parameter" "al2023" {
@@ -113,6 +115,28 @@ resource "aws_iam_role_policy" "read_secret" {
   policy = data.aws_iam_policy_document.read_secret.json
 }
 
+# The CloudWatch agent's metrics (disk and memory use), in its own namespace
+# only: the least of CloudWatchAgentServerPolicy this agent needs (it reads
+# its configuration from a local file, sends no logs and reads no tags).
+data "aws_iam_policy_document" "metrics" {
+  statement {
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["CWAgent"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "metrics" {
+  name   = "cloudwatch-agent-metrics"
+  role   = aws_iam_role.instance.id
+  policy = data.aws_iam_policy_document.metrics.json
+}
+
 # Shell access through Session Manager, so no SSH port is ever opened.
 resource "aws_iam_role_policy_attachment" "ssm" {
   role       = aws_iam_role.instance.name
@@ -133,6 +157,10 @@ resource "aws_instance" "this" {
   vpc_security_group_ids = [aws_security_group.this.id]
   iam_instance_profile   = aws_iam_instance_profile.this.name
 
+  # In production an API call cannot terminate a database instance (set
+  # disable_api_termination to false first, on purpose).
+  disable_api_termination = var.termination_protection
+
   metadata_options {
     http_tokens = "required"
   }
@@ -152,6 +180,7 @@ resource "aws_instance" "this" {
     heap_size             = var.heap_size
     database_name         = each.key
     volume_id             = aws_ebs_volume.data[each.key].id
+    data_dir              = local.data_dir
     data_volume_functions = file("${path.module}/scripts/data-volume.sh")
   })
 

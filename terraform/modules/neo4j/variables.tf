@@ -116,6 +116,12 @@ variable "password_version" {
   default     = 1
 }
 
+variable "termination_protection" {
+  type        = bool
+  description = "Set disable_api_termination on the instances, so an API call cannot terminate a database (production)."
+  default     = false
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource."
