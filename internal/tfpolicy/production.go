@@ -1,6 +1,9 @@
 package tfpolicy
 
 import (
+	"io/fs"
+	"path"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -68,6 +71,77 @@ func checkAlarmSubscribers(c *checker, s *stack) {
 		}
 		c.report(RuleAlarmSubscriber, tfvarsRange(f, "alarm_emails"), "%s subscribes nobody to the alarms: set alarm_emails = [\"...\"] (an on-call address) or alarm_https_endpoints = [\"https://...\"] (a paging service's endpoint)", f.name)
 	}
+}
+
+// plainBolt matches a Bolt URL without TLS.
+var plainBolt = regexp.MustCompile(`^(bolt|neo4j)://`)
+
+// checkBoltTLS: no Bolt URL in the configuration is plain text (bolt://,
+// neo4j://), and every boot script that configures Neo4j's Bolt connector
+// (a templatefile(...) of a resource's user_data) requires TLS on it.
+func checkBoltTLS(c *checker, s *stack) {
+	for _, f := range s.files {
+		hclsyntax.VisitAll(f.body, func(n hclsyntax.Node) hcl.Diagnostics {
+			t, ok := n.(*hclsyntax.TemplateExpr)
+			if !ok || len(t.Parts) == 0 {
+				return nil
+			}
+			if lit, ok := t.Parts[0].(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String && plainBolt.MatchString(lit.Val.AsString()) {
+				c.report(RuleBoltTLS, t.SrcRange, "a plain-text Bolt URL (%s...): the passwords and data would cross the network in clear; use bolt+s:// (a verifiable certificate) or bolt+ssc:// (the servers' own) with server.bolt.tls_level=REQUIRED", strings.SplitN(lit.Val.AsString(), ":", 2)[0]+"://")
+			}
+			return nil
+		})
+	}
+	for _, b := range s.blocks("resource", "") {
+		a, ok := b.Body.Attributes["user_data"]
+		if !ok {
+			continue
+		}
+		call, ok := a.Expr.(*hclsyntax.FunctionCallExpr)
+		if !ok || call.Name != "templatefile" || len(call.Args) == 0 {
+			continue
+		}
+		name := templatePath(b.file, call.Args[0])
+		if name == "" {
+			continue
+		}
+		text, err := fs.ReadFile(s.fsys, name)
+		if err != nil || !strings.Contains(string(text), "server.bolt.") {
+			continue
+		}
+		if !strings.Contains(string(text), "\nserver.bolt.tls_level=REQUIRED\n") || !strings.Contains(string(text), "\ndbms.ssl.policy.bolt.enabled=true\n") {
+			at := hcl.Range{Filename: name, Start: hcl.Pos{Line: lineOf(string(text), "server.bolt.tls_level", "server.bolt.")}}
+			c.report(RuleBoltTLS, at, "the boot script of %s (%s:%d) configures Neo4j's Bolt connector without requiring TLS: set server.bolt.tls_level=REQUIRED and dbms.ssl.policy.bolt.enabled=true with the certificate the script makes", b.name(), b.file.name, a.SrcRange.Start.Line)
+		}
+	}
+}
+
+// lineOf is the line of the first of the texts found in src (1 when none
+// is).
+func lineOf(src string, texts ...string) int {
+	for _, t := range texts {
+		if i := strings.Index(src, t); i >= 0 {
+			return strings.Count(src[:i], "\n") + 1
+		}
+	}
+	return 1
+}
+
+// templatePath resolves a templatefile's path written as
+// "${path.module}/<file>" to a path in the stack ("" otherwise).
+func templatePath(f *file, e hclsyntax.Expression) string {
+	t, ok := e.(*hclsyntax.TemplateExpr)
+	if !ok || len(t.Parts) != 2 {
+		return ""
+	}
+	if v := t.Parts[0].Variables(); len(v) != 1 || v[0].RootName() != "path" {
+		return ""
+	}
+	lit, ok := t.Parts[1].(*hclsyntax.LiteralValueExpr)
+	if !ok || lit.Val.Type() != cty.String {
+		return ""
+	}
+	return path.Clean(path.Join(f.dir, lit.Val.AsString()))
 }
 
 // protectedTFVars are the tfvars files of the protected environments

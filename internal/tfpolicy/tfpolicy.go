@@ -6,8 +6,8 @@
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
 // character sets AWS documents for them, and no generated password kept in
-// the state; in production, HTTPS with a TLS 1.3 policy and someone
-// subscribed to the alarms.
+// the state; Bolt over TLS only; in production, HTTPS with a TLS 1.3 policy
+// and someone subscribed to the alarms.
 //
 // Each broken policy is a Violation that names the file, the line and the fix.
 package tfpolicy
@@ -39,6 +39,7 @@ const (
 	RulePasswordInState     = "password-in-state"
 	RuleTLS                 = "tls"
 	RuleAlarmSubscriber     = "alarm-subscriber"
+	RuleBoltTLS             = "bolt-tls"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -99,6 +100,7 @@ var rules = []func(*checker, *stack){
 	checkPasswordsInState,
 	checkTLS,
 	checkAlarmSubscribers,
+	checkBoltTLS,
 }
 
 type checker struct{ out []Violation }

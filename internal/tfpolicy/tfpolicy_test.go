@@ -207,7 +207,8 @@ func TestBrokenPoliciesFail(t *testing.T) {
 		{
 			name: "for_each key interpolated into a rule description",
 			file: "modules/neo4j/main.tf",
-			old:  "for_each = { bolt = 7687, http = 7474 }", new: `for_each = { "bolt's" = 7687, http = 7474 }`,
+			old:  "resource \"aws_vpc_security_group_ingress_rule\" \"bolt\" {\n", new: "resource \"aws_vpc_security_group_ingress_rule\" \"bolt\" {\n  for_each = { \"bolt's\" = 7687 }\n",
+			more: []string{`description                  = "Neo4j Bolt over TLS from the application tasks"`, `description                  = "Neo4j ${each.key} from the application tasks"`},
 			rule: RuleDescriptionCharset, inMessage: `has "'"`,
 		},
 		{
@@ -271,6 +272,19 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			file: "modules/alarms/main.tf",
 			old:  `alarm_actions       = concat(["arn:aws:automate:${var.region}:ec2:recover"], local.actions)`, new: `alarm_actions       = local.actions`,
 			rule: RuleAlarmSubscriber, inMessage: "without recovering the instance",
+		},
+		{
+			name: "plain-text Bolt URL in the secret",
+			file: "modules/neo4j/main.tf",
+			old:  `"bolt+ssc://${aws_instance.this[db].private_ip}:7687"`, new: `"bolt://${aws_instance.this[db].private_ip}:7687"`,
+			rule: RuleBoltTLS, inMessage: "a plain-text Bolt URL (bolt://...)",
+		},
+		{
+			name: "Bolt without TLS on the server",
+			file: "modules/neo4j/user_data.sh.tftpl",
+			old:  "server.bolt.tls_level=REQUIRED\n", new: "server.bolt.tls_level=OPTIONAL\n",
+			// Reported where the boot script is used.
+			rule: RuleBoltTLS, inMessage: "without requiring TLS",
 		},
 	}
 	for _, tc := range cases {

@@ -23,7 +23,7 @@ func bootScriptVars(edition string) string {
 		pkg = "neo4j-enterprise"
 	}
 	return fmt.Sprintf(`{
-    package               = %q
+    package               = %[1]q
     version               = "5.26.0"
     secret_arn            = "arn:aws:secretsmanager:af-south-1:000000000000:secret:neo4j_stage_secrets-AbCdEf"
     password_key          = "ledgerspacepass"
@@ -31,7 +31,9 @@ func bootScriptVars(edition string) string {
     database_name         = "ledgerspace"
     volume_id             = "vol-0123456789abcdef0"
     data_dir              = "/var/lib/neo4j"
-    data_volume_functions = file("%s/scripts/data-volume.sh")
+    data_volume_functions = file("%[2]s/scripts/data-volume.sh")
+    bolt_tls_functions    = file("%[2]s/scripts/bolt-tls.sh")
+    name                  = "credex-staging"
   }`, pkg, neo4jModule(nil))
 }
 
@@ -70,8 +72,10 @@ func TestNeo4jBootScriptRenders(t *testing.T) {
 			if out, err := exec.CommandContext(t.Context(), "bash", "-n", path).CombinedOutput(); err != nil {
 				t.Errorf("bash -n: %v\n%s", err, out)
 			}
-			if !strings.Contains(script, `volume_device "vol-0123456789abcdef0"`) {
-				t.Error("the boot script does not look the data volume up by its ID")
+			for _, want := range []string{`volume_device "vol-0123456789abcdef0"`, "\nserver.bolt.tls_level=REQUIRED\n", "\nserver.http.listen_address=127.0.0.1:7474\n", "bolt_certificate /var/lib/neo4j/certificates/bolt "} {
+				if !strings.Contains(script, want) {
+					t.Errorf("the boot script has no %q", want)
+				}
 			}
 			sc, err := exec.LookPath("shellcheck")
 			if err != nil {

@@ -120,6 +120,30 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 	checkTLS(t, e, p)
 	checkAlarmsNotify(t, e, p)
 	checkDatabasesWatched(t, e, p)
+	checkDatabasePorts(t, e, p)
+}
+
+// checkDatabasePorts: Bolt (7687) is the only database port open, and only
+// to a security group; Neo4j's HTTP port (7474) is open to nothing.
+func checkDatabasePorts(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	bolt := 0
+	for _, r := range p.managed("aws_vpc_security_group_ingress_rule") {
+		from, _ := r.Change.After["from_port"].(float64)
+		to, _ := r.Change.After["to_port"].(float64)
+		if from <= 7474 && 7474 <= to {
+			t.Errorf("%s: %s opens Neo4j's HTTP port 7474 (%v-%v)", e.TerraformEnv, r.Address, from, to)
+		}
+		if from <= 7687 && 7687 <= to {
+			bolt++
+			if r.Change.After["cidr_ipv4"] != nil || r.Change.AfterUnknown["referenced_security_group_id"] == nil {
+				t.Errorf("%s: %s opens Bolt to something other than the tasks' security group", e.TerraformEnv, r.Address)
+			}
+		}
+	}
+	if bolt != 1 {
+		t.Errorf("%s: %d ingress rules open Bolt, want 1 (from the tasks)", e.TerraformEnv, bolt)
+	}
 }
 
 // checkDatabasesWatched: each database instance has its system check alarm

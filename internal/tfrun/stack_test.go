@@ -38,7 +38,7 @@ const stackDir = "../../terraform"
 
 // plannedCreates is what a first plan of each environment creates (the
 // ephemeral passwords are not resources).
-var plannedCreates = map[string]int{"stage": 69, "prod": 70}
+var plannedCreates = map[string]int{"stage": 68, "prod": 69}
 
 func terraform(t *testing.T) *tfrun.Terraform {
 	t.Helper()
@@ -325,7 +325,7 @@ resource "aws_secretsmanager_secret" "neo4j" {
 module "credentials" {
   source           = %q
   secret_id        = aws_secretsmanager_secret.neo4j.id
-  bolt_urls        = { ledgerspace = "bolt://10.40.10.5:7687", searchspace = "bolt://10.40.11.6:7687" }
+  bolt_urls        = { ledgerspace = "bolt+ssc://10.40.10.5:7687", searchspace = "bolt+ssc://10.40.11.6:7687" }
   password_version = var.password_version
 }
 `, bed.Region, testbed.AccountID, filepath.Join(stack, "modules", "neo4j-credentials"))
@@ -350,7 +350,7 @@ module "credentials" {
 		return v
 	}
 	first := read("AWSCURRENT")
-	want := map[string]string{"ledgerspacebolturl": "bolt://10.40.10.5:7687", "ledgerspaceuser": "neo4j", "searchspacebolturl": "bolt://10.40.11.6:7687", "searchspaceuser": "neo4j"}
+	want := map[string]string{"ledgerspacebolturl": "bolt+ssc://10.40.10.5:7687", "ledgerspaceuser": "neo4j", "searchspacebolturl": "bolt+ssc://10.40.11.6:7687", "searchspaceuser": "neo4j"}
 	for k, v := range want {
 		if first[k] != v {
 			t.Errorf("secret[%q] = %q, want %q", k, first[k], v)
