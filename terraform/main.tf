@@ -18,6 +18,7 @@ locals {
   neo4j_secret_name = "neo4j_${local.short}_secrets"
   app_secret_name   = "credex-core-${var.environment}-app"
   repository_name   = "credex-core-${var.environment}"
+  kms_key_alias     = "alias/credex-core-${var.environment}"
   prefix            = "credex-${var.environment}"
 
   create_vpc         = var.vpc_id == null
@@ -37,6 +38,12 @@ module "network" {
 # Created by the registry stack (terraform/registry).
 data "aws_ecr_repository" "app" {
   name = local.repository_name
+}
+
+# The environment's KMS key, also created by the registry stack: the alarm
+# topic, the log groups and the backups are encrypted with it.
+data "aws_kms_key" "environment" {
+  key_id = local.kms_key_alias
 }
 
 module "neo4j" {
@@ -79,6 +86,7 @@ module "service" {
   log_group_name                     = local.log_group_name
   log_stream_prefix                  = local.log_stream_prefix
   log_retention_days                 = var.log_retention_days
+  kms_key_arn                        = data.aws_kms_key.environment.arn
   log_level                          = var.log_level
   app_secret_name                    = local.app_secret_name
   neo4j_secret_arn                   = module.neo4j.secret_arn
@@ -106,4 +114,5 @@ module "alarms" {
   database_data_dir        = module.neo4j.data_dir
   emails                   = var.alarm_emails
   https_endpoints          = var.alarm_https_endpoints
+  kms_key_arn              = data.aws_kms_key.environment.arn
 }

@@ -286,6 +286,49 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			// Reported where the boot script is used.
 			rule: RuleBoltTLS, inMessage: "without requiring TLS",
 		},
+		{
+			name: "alarm topic unencrypted",
+			file: "modules/alarms/main.tf",
+			old:  "  kms_master_key_id = var.kms_key_arn\n", new: "",
+			rule: RuleEncryption, inMessage: `resource "aws_sns_topic" "this" is not encrypted`,
+		},
+		{
+			name: "log group without the environment's key",
+			file: "modules/service/main.tf",
+			old:  "  kms_key_id        = var.kms_key_arn\n", new: "",
+			rule: RuleEncryption, inMessage: "set kms_key_id",
+		},
+		{
+			name: "ECR repository with AES256",
+			file: "modules/registry/main.tf",
+			old:  `encryption_type = var.kms_key_arn == null ? "AES256" : "KMS"`, new: `encryption_type = "AES256"`,
+			rule: RuleEncryption, inMessage: "not encrypted with a KMS key",
+		},
+		{
+			name: "registry stack without the key",
+			file: "registry/main.tf",
+			old:  "  kms_key_arn = module.key.arn\n", new: "",
+			rule: RuleEncryption, inMessage: "without kms_key_arn",
+		},
+		{
+			name: "KMS key never rotated",
+			file: "modules/environment-key/main.tf",
+			old:  "enable_key_rotation     = true", new: "enable_key_rotation     = false",
+			rule: RuleEncryption, inMessage: "set enable_key_rotation = true",
+		},
+		{
+			name: "KMS key without prevent_destroy",
+			file: "bootstrap/main.tf",
+			old:  "  tags = { Project = \"credex-core\", ManagedBy = \"terraform-bootstrap\" }\n\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n\nresource \"aws_kms_alias\"",
+			new:  "  tags = { Project = \"credex-core\", ManagedBy = \"terraform-bootstrap\" }\n}\n\nresource \"aws_kms_alias\"",
+			rule: RulePreventDestroy, inMessage: `resource "aws_kms_key" "state"`,
+		},
+		{
+			name: "state bucket on the AWS-managed key",
+			file: "bootstrap/main.tf",
+			old:  "      kms_master_key_id = aws_kms_key.state.arn\n", new: "",
+			rule: RuleEncryption, inMessage: "AWS-managed S3 key",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

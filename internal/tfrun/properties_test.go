@@ -121,6 +121,73 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 	checkAlarmsNotify(t, e, p)
 	checkDatabasesWatched(t, e, p)
 	checkDatabasePorts(t, e, p)
+	checkEncryptedWithTheKey(t, e, p)
+}
+
+// checkEncryptedWithTheKey: the alarm topic and every log group are
+// encrypted with the environment's KMS key (the registry stack's, read by
+// its alias).
+func checkEncryptedWithTheKey(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	for typ, attr := range map[string]string{"aws_sns_topic": "kms_master_key_id", "aws_cloudwatch_log_group": "kms_key_id"} {
+		rs := p.managed(typ)
+		if len(rs) == 0 {
+			t.Errorf("%s plans no %s", e.TerraformEnv, typ)
+		}
+		for _, r := range rs {
+			if got := r.str(attr); !strings.HasPrefix(got, "arn:aws:kms:") {
+				t.Errorf("%s: %s %s = %q, want the environment's key", e.TerraformEnv, r.Address, attr, got)
+			}
+		}
+	}
+}
+
+// checkRegistryEncrypted: the registry stack (applied by prepareStack)
+// made the environment's key, rotated yearly, and the repository is
+// encrypted with it.
+func checkRegistryEncrypted(t *testing.T, tf *tfrun.Terraform, st *preparedStack) {
+	t.Helper()
+	shown := run(t, tf, filepath.Join(st.dir, "registry"), st.env, "show", "-json")
+	var state struct {
+		Values struct {
+			RootModule struct {
+				ChildModules []struct {
+					Resources []struct {
+						Type   string         `json:"type"`
+						Values map[string]any `json:"values"`
+					} `json:"resources"`
+				} `json:"child_modules"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal([]byte(shown.Stdout), &state); err != nil {
+		t.Fatal(err)
+	}
+	var keyARN, keyID, repoKey, repoType string
+	for _, m := range state.Values.RootModule.ChildModules {
+		for _, r := range m.Resources {
+			switch r.Type {
+			case "aws_kms_key":
+				keyARN, _ = r.Values["arn"].(string)
+				keyID, _ = r.Values["key_id"].(string)
+				if r.Values["enable_key_rotation"] != true {
+					t.Errorf("the %s key does not rotate", st.e.TerraformEnv)
+				}
+			case "aws_ecr_repository":
+				if ec, _ := r.Values["encryption_configuration"].([]any); len(ec) == 1 {
+					c, _ := ec[0].(map[string]any)
+					repoType, _ = c["encryption_type"].(string)
+					repoKey, _ = c["kms_key"].(string)
+				}
+			}
+		}
+	}
+	if keyARN == "" || repoType != "KMS" || repoKey != keyARN {
+		t.Errorf("%s: the repository is encrypted with %s %q, want KMS with the environment's key %q", st.e.TerraformEnv, repoType, repoKey, keyARN)
+	}
+	if on, days := st.bed.KeyRotation(keyID); !on || days != 365 {
+		t.Errorf("%s: AWS was asked to rotate the key: %v every %d days, want yearly", st.e.TerraformEnv, on, days)
+	}
 }
 
 // checkDatabasePorts: Bolt (7687) is the only database port open, and only

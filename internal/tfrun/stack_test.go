@@ -263,6 +263,7 @@ func TestPlanBothEnvironmentsAgainstTestBed(t *testing.T) {
 			}
 			t.Logf("%s: %d to add", e.TerraformEnv, creates)
 			checkProperties(t, e, shown.Stdout)
+			checkRegistryEncrypted(t, tf, st)
 
 			if e.Protected {
 				checkRefusals(t, tf, st)

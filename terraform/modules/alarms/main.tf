@@ -5,11 +5,12 @@
 # hardware), disk use of its root and data file systems (CloudWatch agent)
 # and, on burstable types, its CPU credits.
 
-# Not encrypted with the AWS-managed SNS key: CloudWatch cannot publish to a
-# topic under that key (its policy cannot grant cloudwatch.amazonaws.com).
-# Alarm notifications carry no secrets.
+# Encrypted with the environment's key, whose policy lets CloudWatch alarms
+# publish (the AWS-managed SNS key cannot: its policy cannot grant
+# cloudwatch.amazonaws.com).
 resource "aws_sns_topic" "this" {
-  name = "${var.name}-alarms"
+  name              = "${var.name}-alarms"
+  kms_master_key_id = var.kms_key_arn
 
   tags = var.tags
 }

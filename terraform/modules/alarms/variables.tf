@@ -63,6 +63,11 @@ variable "cpu_credit_balance_threshold" {
   default     = 50
 }
 
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key the topic is encrypted with (its key policy must let cloudwatch.amazonaws.com use it)."
+}
+
 variable "emails" {
   type        = list(string)
   description = "Addresses subscribed to the alarm topic (each must confirm by email)."

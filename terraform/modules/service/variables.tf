@@ -126,6 +126,11 @@ variable "log_level" {
   }
 }
 
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key the log group is encrypted with (its key policy must let CloudWatch Logs use it for this group)."
+}
+
 variable "app_secret_name" {
   type        = string
   description = "Name of the Secrets Manager secret holding JWT_SECRET, WHATSAPP_BOT_API_KEY and OPEN_EXCHANGE_RATES_API."
