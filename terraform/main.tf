@@ -31,8 +31,11 @@ module "network" {
   source = "./modules/network"
   count  = local.create_vpc ? 1 : 0
 
-  name = local.prefix
-  cidr = var.vpc_cidr
+  name                = local.prefix
+  cidr                = var.vpc_cidr
+  region              = var.aws_region
+  nat_gateway_per_az  = var.nat_gateway_per_zone
+  interface_endpoints = var.vpc_interface_endpoints
 }
 
 # Created by the registry stack (terraform/registry).

@@ -55,6 +55,23 @@ variable "vpc_cidr" {
   }
 }
 
+variable "nat_gateway_per_zone" {
+  type        = bool
+  description = "A NAT gateway per availability zone, each zone's private subnet routed through its own (required in production: it survives the loss of a zone); false shares one (staging, cheaper). Applies to the VPC this stack creates."
+  default     = true
+
+  validation {
+    condition     = var.environment != "production" || var.nat_gateway_per_zone
+    error_message = "production needs a NAT gateway per zone (nat_gateway_per_zone = true): with one, losing its zone cuts the tasks off ECR, Secrets Manager, CloudWatch and the internet in every zone."
+  }
+}
+
+variable "vpc_interface_endpoints" {
+  type        = bool
+  description = "Interface endpoints for ecr.api, ecr.dkr, logs and secretsmanager in the private subnets, so tasks start without the NAT gateways (about 7 USD a month each per zone); the S3 gateway endpoint is always there. Applies to the VPC this stack creates."
+  default     = true
+}
+
 variable "vpc_id" {
   type        = string
   description = "An existing VPC to use instead of creating one; then give public_subnet_ids and private_subnet_ids too."

@@ -144,6 +144,16 @@ func templatePath(f *file, e hclsyntax.Expression) string {
 	return path.Clean(path.Join(f.dir, lit.Val.AsString()))
 }
 
+// checkZoneRedundancy: no protected environment shares one NAT gateway
+// between its zones.
+func checkZoneRedundancy(c *checker, s *stack) {
+	for _, f := range protectedTFVars(s) {
+		if v, ok := tfvarsValue(f, "nat_gateway_per_zone"); ok && v.Type() == cty.Bool && v.False() {
+			c.report(RuleZoneRedundancy, tfvarsRange(f, "nat_gateway_per_zone"), "%s shares one NAT gateway between its zones: losing that zone cuts every task off ECR, Secrets Manager and CloudWatch; set nat_gateway_per_zone = true", f.name)
+		}
+	}
+}
+
 // protectedTFVars are the tfvars files of the protected environments
 // (production), in environment order.
 func protectedTFVars(s *stack) []*file {

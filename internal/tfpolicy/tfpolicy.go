@@ -6,8 +6,8 @@
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
 // character sets AWS documents for them, and no generated password kept in
-// the state; Bolt over TLS only; in production, HTTPS with a TLS 1.3 policy
-// and someone subscribed to the alarms.
+// the state; Bolt over TLS only; in production, HTTPS with a TLS 1.3 policy,
+// someone subscribed to the alarms and a NAT gateway per zone.
 //
 // Each broken policy is a Violation that names the file, the line and the fix.
 package tfpolicy
@@ -40,6 +40,7 @@ const (
 	RuleTLS                 = "tls"
 	RuleAlarmSubscriber     = "alarm-subscriber"
 	RuleBoltTLS             = "bolt-tls"
+	RuleZoneRedundancy      = "zone-redundancy"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -101,6 +102,7 @@ var rules = []func(*checker, *stack){
 	checkTLS,
 	checkAlarmSubscribers,
 	checkBoltTLS,
+	checkZoneRedundancy,
 }
 
 type checker struct{ out []Violation }

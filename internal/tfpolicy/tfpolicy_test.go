@@ -329,6 +329,12 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			old:  "      kms_master_key_id = aws_kms_key.state.arn\n", new: "",
 			rule: RuleEncryption, inMessage: "AWS-managed S3 key",
 		},
+		{
+			name: "production shares one NAT gateway",
+			file: "environments/production.tfvars",
+			old:  "nat_gateway_per_zone    = true", new: "nat_gateway_per_zone    = false",
+			rule: RuleZoneRedundancy, inMessage: "shares one NAT gateway",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -122,6 +122,56 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 	checkDatabasesWatched(t, e, p)
 	checkDatabasePorts(t, e, p)
 	checkEncryptedWithTheKey(t, e, p)
+	checkZones(t, e, p)
+}
+
+// checkZones: production has a NAT gateway and a private route table per
+// zone (a private subnet each), and interface endpoints for ECR, Logs and
+// Secrets Manager with private DNS; both environments route S3 through a
+// gateway endpoint.
+func checkZones(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	var private int
+	for _, s := range p.managed("aws_subnet") {
+		if s.Name == "private" {
+			private++
+		}
+	}
+	nats, tables := len(p.managed("aws_nat_gateway")), 0
+	for _, rt := range p.managed("aws_route_table") {
+		if rt.Name == "private" {
+			tables++
+		}
+	}
+	if e.Protected && (private < 2 || nats != private || tables != private) {
+		t.Errorf("production: %d private subnets, %d NAT gateways, %d private route tables; want one of each per zone", private, nats, tables)
+	}
+	if nats == 0 || tables != nats {
+		t.Errorf("%s: %d NAT gateways, %d private route tables", e.TerraformEnv, nats, tables)
+	}
+	for _, ep := range p.managed("aws_vpc_endpoint") {
+		switch typ := ep.str("vpc_endpoint_type"); {
+		case ep.Name == "s3" && typ != "Gateway":
+			t.Errorf("%s: the S3 endpoint is %s, want Gateway (free, through the route tables)", e.TerraformEnv, typ)
+		case ep.Name == "interface" && ep.Change.After["private_dns_enabled"] != true:
+			t.Errorf("%s: %s without private DNS: the SDKs would still resolve the public endpoint", e.TerraformEnv, ep.Address)
+		}
+	}
+	want := []string{"com.amazonaws." + fmt.Sprint(p.variable("aws_region")) + ".s3"}
+	if e.Protected {
+		for _, svc := range []string{"ecr.api", "ecr.dkr", "logs", "secretsmanager"} {
+			want = append(want, "com.amazonaws."+fmt.Sprint(p.variable("aws_region"))+"."+svc)
+		}
+	}
+	got := map[string]bool{}
+	for _, ep := range p.managed("aws_vpc_endpoint") {
+		got[ep.str("service_name")] = true
+	}
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("%s: no VPC endpoint for %s", e.TerraformEnv, w)
+		}
+	}
 }
 
 // checkEncryptedWithTheKey: the alarm topic and every log group are
@@ -413,6 +463,11 @@ var productionRefusals = []refusal{
 		name: "an alarm endpoint over plain HTTP",
 		vars: "alarm_https_endpoints = [\"http://events.pagerduty.example/integration/abc/enqueue\"]\n",
 		want: []string{"must be an https:// URL"},
+	},
+	{
+		name: "a single NAT gateway",
+		vars: "nat_gateway_per_zone = false\n",
+		want: []string{"production needs a NAT gateway per zone"},
 	},
 	{
 		name: "a database instance type without NVMe volume serials",

@@ -8,6 +8,11 @@ environment    = "production"
 
 vpc_cidr = "10.50.0.0/16"
 
+# A NAT gateway per zone (required) and interface endpoints for ECR, Logs
+# and Secrets Manager: tasks start in the zones that remain.
+nat_gateway_per_zone    = true
+vpc_interface_endpoints = true
+
 # HTTPS, required in production (port 80 only redirects to 443). Both are
 # PLACEHOLDERS, like the account ID above: replace them before the first
 # apply with the API's DNS name and the ACM certificate covering it, issued in

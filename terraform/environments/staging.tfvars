@@ -8,6 +8,11 @@ environment    = "staging"
 
 vpc_cidr = "10.40.0.0/16"
 
+# One NAT gateway and no interface endpoints: cheaper, and a zone's loss is
+# tolerable here (production has one per zone, and the endpoints).
+nat_gateway_per_zone    = false
+vpc_interface_endpoints = false
+
 # The port credex-core listens on (the image's EXPOSE must match: credex-ci
 # checks before a deploy) and the path the load balancer's health check asks.
 container_port    = 5000

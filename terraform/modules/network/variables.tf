@@ -24,6 +24,23 @@ variable "az_count" {
   }
 }
 
+variable "region" {
+  type        = string
+  description = "AWS region of the VPC (the endpoints' service names)."
+}
+
+variable "nat_gateway_per_az" {
+  type        = bool
+  description = "A NAT gateway and private route table per zone (true: a zone's loss leaves the others their way out) or one for the VPC (false: cheaper)."
+  default     = true
+}
+
+variable "interface_endpoints" {
+  type        = bool
+  description = "Interface endpoints for ecr.api, ecr.dkr, logs and secretsmanager in every private subnet (about 7 USD a month each per zone)."
+  default     = true
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource."
