@@ -83,6 +83,8 @@ module "service" {
   cpu                                = var.task_cpu
   memory                             = var.task_memory
   desired_count                      = var.desired_count
+  max_count                          = var.max_count
+  cpu_target_percent                 = var.cpu_target_percent
   deployment_minimum_healthy_percent = var.deployment_minimum_healthy_percent
   deployment_maximum_percent         = var.deployment_maximum_percent
   health_check_grace_period_seconds  = var.health_check_grace_period_seconds

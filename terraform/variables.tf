@@ -184,7 +184,23 @@ variable "task_memory" {
 
 variable "desired_count" {
   type        = number
-  description = "Number of tasks the service keeps running."
+  description = "Number of tasks the service starts with and autoscaling never goes below. Raising it raises the floor (and the running count); the service's own desired count is autoscaling's after the first apply."
+}
+
+variable "max_count" {
+  type        = number
+  description = "Most tasks autoscaling may run on CPU load; at least desired_count (equal turns scaling off)."
+
+  validation {
+    condition     = var.max_count >= var.desired_count
+    error_message = "max_count must be at least desired_count (autoscaling's minimum)."
+  }
+}
+
+variable "cpu_target_percent" {
+  type        = number
+  description = "Average CPU of the tasks, in percent, autoscaling holds the service near."
+  default     = 60
 }
 
 variable "deployment_minimum_healthy_percent" {

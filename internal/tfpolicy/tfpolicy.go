@@ -1,6 +1,7 @@
 // Package tfpolicy checks the credex-core Terraform stack against the
 // policies a production stack must keep, by parsing its HCL (no provider, no
-// init): the ECS deployment circuit breaker with rollback, no secret-looking
+// init): the ECS deployment circuit breaker with rollback, autoscaling that
+// owns the task count, no secret-looking
 // names in a container's plain environment, prevent_destroy and encryption on
 // the databases and the state bucket, database ingress only from a security
 // group, a digest-pinned image variable, typed and described variables,
@@ -41,6 +42,7 @@ const (
 	RuleAlarmSubscriber     = "alarm-subscriber"
 	RuleBoltTLS             = "bolt-tls"
 	RuleZoneRedundancy      = "zone-redundancy"
+	RuleAutoscaling         = "autoscaling"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -103,6 +105,7 @@ var rules = []func(*checker, *stack){
 	checkAlarmSubscribers,
 	checkBoltTLS,
 	checkZoneRedundancy,
+	checkAutoscaling,
 }
 
 type checker struct{ out []Violation }

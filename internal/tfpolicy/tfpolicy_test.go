@@ -335,6 +335,18 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			old:  "nat_gateway_per_zone    = true", new: "nat_gateway_per_zone    = false",
 			rule: RuleZoneRedundancy, inMessage: "shares one NAT gateway",
 		},
+		{
+			name: "service count reset by every apply",
+			file: "modules/service/main.tf",
+			old:  "  lifecycle {\n    ignore_changes = [desired_count]\n  }\n", new: "",
+			rule: RuleAutoscaling, inMessage: "does not leave desired_count to autoscaling",
+		},
+		{
+			name: "service without autoscaling",
+			file: "modules/service/main.tf",
+			old:  `resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"`, new: `resource_id        = "service/${aws_ecs_cluster.this.name}/${var.service_name}"`,
+			rule: RuleAutoscaling, inMessage: "is not autoscaled",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -123,6 +123,29 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 	checkDatabasePorts(t, e, p)
 	checkEncryptedWithTheKey(t, e, p)
 	checkZones(t, e, p)
+	checkAutoscaling(t, e, p)
+}
+
+// checkAutoscaling: the service is scaled between desired_count and
+// max_count by a target tracking policy on the tasks' CPU.
+func checkAutoscaling(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	target := p.named("aws_appautoscaling_target", "this")
+	policy := p.named("aws_appautoscaling_policy", "cpu")
+	if target == nil || policy == nil {
+		t.Fatalf("%s: the service is not autoscaled (target %v, policy %v)", e.TerraformEnv, target != nil, policy != nil)
+	}
+	desired, max := p.variable("desired_count"), p.variable("max_count")
+	if target.path("min_capacity") != desired || target.path("max_capacity") != max || target.str("scalable_dimension") != "ecs:service:DesiredCount" {
+		t.Errorf("%s: scaling %v..%v of %s, want desired_count %v..max_count %v of ecs:service:DesiredCount", e.TerraformEnv,
+			target.path("min_capacity"), target.path("max_capacity"), target.str("scalable_dimension"), desired, max)
+	}
+	if got := policy.path("target_tracking_scaling_policy_configuration.0.predefined_metric_specification.0.predefined_metric_type"); got != "ECSServiceAverageCPUUtilization" {
+		t.Errorf("%s: the scaling policy tracks %v", e.TerraformEnv, got)
+	}
+	if e.Protected && max.(float64) <= desired.(float64) {
+		t.Errorf("production cannot scale out: max_count %v, desired_count %v", max, desired)
+	}
 }
 
 // checkZones: production has a NAT gateway and a private route table per
@@ -468,6 +491,11 @@ var productionRefusals = []refusal{
 		name: "a single NAT gateway",
 		vars: "nat_gateway_per_zone = false\n",
 		want: []string{"production needs a NAT gateway per zone"},
+	},
+	{
+		name: "fewer tasks at most than at least",
+		vars: "max_count = 1\n",
+		want: []string{"max_count must be at least desired_count"},
 	},
 	{
 		name: "a database instance type without NVMe volume serials",

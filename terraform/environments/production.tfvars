@@ -31,6 +31,7 @@ health_check_path = "/health"
 task_cpu           = 1024
 task_memory        = 2048
 desired_count      = 2
+max_count          = 6
 log_level          = "info"
 log_retention_days = 365
 

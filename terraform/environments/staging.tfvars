@@ -21,6 +21,7 @@ health_check_path = "/health"
 task_cpu           = 512
 task_memory        = 1024
 desired_count      = 1
+max_count          = 2
 log_level          = "debug"
 log_retention_days = 30
 

@@ -340,4 +340,44 @@ resource "aws_ecs_service" "this" {
   depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_iam_role_policy.execution]
 
   tags = var.tags
+
+  # Application Auto Scaling owns the task count once the service exists
+  # (between min_count and max_count, below); an apply must not reset it.
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+}
+
+# --- Autoscaling -------------------------------------------------------------
+
+# Never fewer tasks than desired_count (raising it in the tfvars raises the
+# floor, and the running count with it), never more than max_count.
+resource "aws_appautoscaling_target" "this" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.desired_count
+  max_capacity       = var.max_count
+
+  tags = var.tags
+}
+
+# Average CPU of the service's tasks held near cpu_target_percent: out fast,
+# in slowly.
+resource "aws_appautoscaling_policy" "cpu" {
+  name               = "${var.service_name}-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this.service_namespace
+  resource_id        = aws_appautoscaling_target.this.resource_id
+  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.cpu_target_percent
+    scale_out_cooldown = 60
+    scale_in_cooldown  = 300
+
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
 }

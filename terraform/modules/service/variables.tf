@@ -77,11 +77,32 @@ variable "memory" {
 
 variable "desired_count" {
   type        = number
-  description = "Number of tasks the service keeps running."
+  description = "Number of tasks the service starts with and never goes below (autoscaling's minimum)."
 
   validation {
     condition     = var.desired_count >= 1
     error_message = "desired_count must be at least 1."
+  }
+}
+
+variable "max_count" {
+  type        = number
+  description = "Most tasks autoscaling may run (at least desired_count, the least)."
+
+  validation {
+    condition     = var.max_count >= 1 && var.max_count <= 100
+    error_message = "max_count must be between 1 and 100."
+  }
+}
+
+variable "cpu_target_percent" {
+  type        = number
+  description = "Average CPU of the tasks, in percent, that autoscaling holds the service near."
+  default     = 60
+
+  validation {
+    condition     = var.cpu_target_percent >= 20 && var.cpu_target_percent <= 90
+    error_message = "cpu_target_percent must be between 20 and 90."
   }
 }
 
