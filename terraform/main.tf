@@ -36,6 +36,8 @@ module "network" {
   region              = var.aws_region
   nat_gateway_per_az  = var.nat_gateway_per_zone
   interface_endpoints = var.vpc_interface_endpoints
+  account_id          = var.aws_account_id
+  kms_key_arn         = data.aws_kms_key.environment.arn
 }
 
 # Created by the registry stack (terraform/registry).
@@ -73,6 +75,7 @@ module "service" {
 
   environment                        = var.environment
   region                             = var.aws_region
+  account_id                         = var.aws_account_id
   cluster_name                       = local.cluster_name
   service_name                       = local.service_name
   task_family                        = local.task_family

@@ -47,11 +47,11 @@ variable "image" {
 
 variable "vpc_cidr" {
   type        = string
-  description = "CIDR block of the VPC created when vpc_id is null."
+  description = "CIDR block of the VPC created when vpc_id is null: /16 to /20; every subnet is a /24 of it."
 
   validation {
-    condition     = can(cidrnetmask(var.vpc_cidr))
-    error_message = "vpc_cidr must be an IPv4 CIDR block such as 10.40.0.0/16."
+    condition     = can(cidrnetmask(var.vpc_cidr)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR block from /16 to /20, such as 10.40.0.0/16 (the subnets are /24s)."
   }
 }
 

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -150,6 +151,123 @@ func checkZoneRedundancy(c *checker, s *stack) {
 	for _, f := range protectedTFVars(s) {
 		if v, ok := tfvarsValue(f, "nat_gateway_per_zone"); ok && v.Type() == cty.Bool && v.False() {
 			c.report(RuleZoneRedundancy, tfvarsRange(f, "nat_gateway_per_zone"), "%s shares one NAT gateway between its zones: losing that zone cuts every task off ECR, Secrets Manager and CloudWatch; set nat_gateway_per_zone = true", f.name)
+		}
+	}
+}
+
+// ConfusedDeputyServices are the service principals whose trust policies
+// must name the source account or resource (aws:SourceAccount,
+// aws:SourceArn): AWS documents both keys for the roles they assume. (EC2's
+// instance profiles, DLM and ECS's execution role have no such documented
+// keys: see docs/terraform.md.)
+var ConfusedDeputyServices = []string{"vpc-flow-logs.amazonaws.com", "s3.amazonaws.com"}
+
+// checkConfusedDeputy: the trust policy of every ECS task role (a task
+// definition's task_role_arn) and every statement trusting one of the
+// ConfusedDeputyServices conditions on aws:SourceAccount or aws:SourceArn.
+func checkConfusedDeputy(c *checker, s *stack) {
+	documents := map[string]fileBlock{} // dir + name
+	for _, d := range s.blocks("data", "aws_iam_policy_document") {
+		documents[d.file.dir+"/"+d.Labels[1]] = d
+	}
+	check := func(d fileBlock, why string, want func(ids []string) bool) {
+		for _, st := range nested(d.Body, "statement") {
+			var ids []string
+			for _, p := range nested(st.Body, "principals") {
+				if attrString(p.Body, "type") != "Service" {
+					continue
+				}
+				if a, ok := p.Body.Attributes["identifiers"]; ok {
+					if v, diags := a.Expr.Value(nil); !diags.HasErrors() && v.CanIterateElements() {
+						for it := v.ElementIterator(); it.Next(); {
+							_, x := it.Element()
+							if x.Type() == cty.String {
+								ids = append(ids, x.AsString())
+							}
+						}
+					}
+				}
+			}
+			if len(ids) == 0 || !want(ids) {
+				continue
+			}
+			conditioned := false
+			for _, cond := range nested(st.Body, "condition") {
+				v := attrString(cond.Body, "variable")
+				conditioned = conditioned || v == "aws:SourceAccount" || v == "aws:SourceArn"
+			}
+			if !conditioned {
+				c.report(RuleConfusedDeputy, st.DefRange(), "%s: the statement trusting %s has no aws:SourceAccount or aws:SourceArn condition (%s): add condition { test = \"StringEquals\", variable = \"aws:SourceAccount\", values = [<account id>] } and an ArnLike on aws:SourceArn", d.name(), strings.Join(ids, ", "), why)
+			}
+		}
+	}
+	for _, d := range s.blocks("data", "aws_iam_policy_document") {
+		check(d, "a service acting for another account could use this role", func(ids []string) bool {
+			for _, id := range ids {
+				if slices.Contains(ConfusedDeputyServices, id) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	for _, td := range s.blocks("resource", "aws_ecs_task_definition") {
+		a, ok := td.Body.Attributes["task_role_arn"]
+		if !ok {
+			continue
+		}
+		for _, role := range s.blocks("resource", "aws_iam_role") {
+			if role.file.dir != td.file.dir || !references(a.Expr, "aws_iam_role", role.Labels[1]) {
+				continue
+			}
+			trust, ok := role.Body.Attributes["assume_role_policy"]
+			if !ok {
+				continue
+			}
+			for _, t := range trust.Expr.Variables() {
+				if t.RootName() != "data" || len(t) < 3 {
+					continue
+				}
+				if name, ok := t[2].(hcl.TraverseAttr); ok {
+					if d, ok := documents[role.file.dir+"/"+name.Name]; ok {
+						check(d, "the task role: another account's task definition naming it would get the application's permissions", func([]string) bool { return true })
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkNetwork: every VPC records its flow logs and takes every rule off its
+// default security group, and every load balancer writes access logs.
+func checkNetwork(c *checker, s *stack) {
+	for _, vpc := range s.blocks("resource", "aws_vpc") {
+		refers := func(typ string) []fileBlock {
+			var out []fileBlock
+			for _, b := range s.blocks("resource", typ) {
+				if a, ok := b.Body.Attributes["vpc_id"]; ok && b.file.dir == vpc.file.dir && references(a.Expr, "aws_vpc", vpc.Labels[1]) {
+					out = append(out, b)
+				}
+			}
+			return out
+		}
+		if len(refers("aws_flow_log")) == 0 {
+			c.report(RuleNetwork, vpc.DefRange(), "%s records no flow logs: add an aws_flow_log (traffic_type = \"ALL\") to an encrypted log group", vpc.name())
+		}
+		defaults := refers("aws_default_security_group")
+		if len(defaults) == 0 {
+			c.report(RuleNetwork, vpc.DefRange(), "%s keeps its default security group's rules (all traffic between its members, all out): add an aws_default_security_group with vpc_id = aws_vpc.%s.id and no ingress or egress", vpc.name(), vpc.Labels[1])
+		}
+		for _, d := range defaults {
+			if len(fieldBodies(d.Body, []string{"ingress", "egress"})) > 0 {
+				c.report(RuleNetwork, d.DefRange(), "%s has rules: the default security group must allow nothing (remove its ingress and egress blocks)", d.name())
+			}
+		}
+	}
+	for _, lb := range s.blocks("resource", "aws_lb") {
+		logs := nested(lb.Body, "access_logs")
+		if len(logs) == 0 || !literalTrue(logs[0].Body, "enabled") {
+			c.report(RuleNetwork, lb.DefRange(), "%s writes no access logs: add access_logs { bucket = <an SSE-S3 bucket ELB may write to>, enabled = true }", lb.name())
 		}
 	}
 }

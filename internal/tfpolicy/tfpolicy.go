@@ -43,6 +43,8 @@ const (
 	RuleBoltTLS             = "bolt-tls"
 	RuleZoneRedundancy      = "zone-redundancy"
 	RuleAutoscaling         = "autoscaling"
+	RuleConfusedDeputy      = "confused-deputy"
+	RuleNetwork             = "network"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -106,6 +108,8 @@ var rules = []func(*checker, *stack){
 	checkBoltTLS,
 	checkZoneRedundancy,
 	checkAutoscaling,
+	checkConfusedDeputy,
+	checkNetwork,
 }
 
 type checker struct{ out []Violation }

@@ -347,6 +347,45 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			old:  `resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"`, new: `resource_id        = "service/${aws_ecs_cluster.this.name}/${var.service_name}"`,
 			rule: RuleAutoscaling, inMessage: "is not autoscaled",
 		},
+		{
+			name: "task role trusts any account's tasks",
+			file: "modules/service/main.tf",
+			old:  "    condition {\n      test     = \"ArnLike\"\n      variable = \"aws:SourceArn\"\n      values   = [\"arn:aws:ecs:${var.region}:${var.account_id}:*\"]\n    }\n\n    condition {\n      test     = \"StringEquals\"\n      variable = \"aws:SourceAccount\"\n      values   = [var.account_id]\n    }\n",
+			new:  "",
+			rule: RuleConfusedDeputy, inMessage: `data "aws_iam_policy_document" "assume_task": the statement trusting ecs-tasks.amazonaws.com`,
+		},
+		{
+			name: "flow logs role trusts any account",
+			file: "modules/network/main.tf",
+			old:  "    condition {\n      test     = \"StringEquals\"\n      variable = \"aws:SourceAccount\"\n      values   = [var.account_id]\n    }\n\n    condition {\n      test     = \"ArnLike\"\n      variable = \"aws:SourceArn\"\n      values   = [\"arn:aws:ec2:${var.region}:${var.account_id}:vpc-flow-log/*\"]\n    }\n",
+			new:  "",
+			rule: RuleConfusedDeputy, inMessage: "trusting vpc-flow-logs.amazonaws.com",
+		},
+		{
+			name: "VPC without flow logs",
+			file: "modules/network/main.tf",
+			old:  "resource \"aws_flow_log\" \"this\" {\n  vpc_id                   = aws_vpc.this.id", new: "resource \"aws_flow_log\" \"this\" {\n  vpc_id                   = var.other_vpc_id",
+			rule: RuleNetwork, inMessage: "records no flow logs",
+		},
+		{
+			name: "default security group with a rule",
+			file: "modules/network/main.tf",
+			old:  "resource \"aws_default_security_group\" \"this\" {\n  vpc_id = aws_vpc.this.id\n",
+			new:  "resource \"aws_default_security_group\" \"this\" {\n  vpc_id = aws_vpc.this.id\n\n  egress {\n    protocol    = \"-1\"\n    from_port   = 0\n    to_port     = 0\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n",
+			rule: RuleNetwork, inMessage: "must allow nothing",
+		},
+		{
+			name: "load balancer without access logs",
+			file: "modules/service/main.tf",
+			old:  "    prefix  = \"alb\"\n    enabled = true", new: "    prefix  = \"alb\"\n    enabled = false",
+			rule: RuleNetwork, inMessage: "writes no access logs",
+		},
+		{
+			name: "access-log bucket on S3's key is fine, another bucket is not",
+			file: "modules/service/main.tf",
+			old:  "    bucket  = aws_s3_bucket.access_logs.id", new: "    bucket  = \"somewhere-else\"",
+			rule: RuleEncryption, inMessage: "encrypted with S3's own key (AES256)",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -124,6 +124,62 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 	checkEncryptedWithTheKey(t, e, p)
 	checkZones(t, e, p)
 	checkAutoscaling(t, e, p)
+	checkNetworkHygiene(t, e, p)
+}
+
+// checkNetworkHygiene: the task role and the flow logs' role trust only this
+// account's tasks and flow logs; the VPC records all its flows and its
+// default security group allows nothing; the load balancer writes access
+// logs; every subnet is a /24.
+func checkNetworkHygiene(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	account := fmt.Sprint(p.variable("aws_account_id"))
+	for _, name := range []string{"task", "flow_logs"} {
+		role := p.named("aws_iam_role", name)
+		if role == nil {
+			t.Errorf("%s: no %s role", e.TerraformEnv, name)
+			continue
+		}
+		var trust struct {
+			Statement []struct {
+				Condition map[string]map[string]any
+			}
+		}
+		if err := json.Unmarshal([]byte(role.str("assume_role_policy")), &trust); err != nil || len(trust.Statement) == 0 {
+			t.Errorf("%s: %s trust policy: %v %q", e.TerraformEnv, role.Address, err, role.str("assume_role_policy"))
+			continue
+		}
+		for _, st := range trust.Statement {
+			if got := fmt.Sprint(st.Condition["StringEquals"]["aws:SourceAccount"]); got != account {
+				t.Errorf("%s: %s trusts aws:SourceAccount %s, want %s", e.TerraformEnv, role.Address, got, account)
+			}
+			if arn := fmt.Sprint(st.Condition["ArnLike"]["aws:SourceArn"]); !strings.Contains(arn, ":"+account+":") {
+				t.Errorf("%s: %s trusts aws:SourceArn %s, want this account's", e.TerraformEnv, role.Address, arn)
+			}
+		}
+	}
+	if d := p.named("aws_default_security_group", "this"); d == nil {
+		t.Errorf("%s: the default security group keeps its rules", e.TerraformEnv)
+	} else {
+		// Unset, the rules are unknown in the plan: adopting the group
+		// removes every rule it had, and none is configured.
+		for _, dir := range []string{"ingress", "egress"} {
+			if rules, _ := d.Change.After[dir].([]any); len(rules) > 0 {
+				t.Errorf("%s: the default security group has %s rules: %v", e.TerraformEnv, dir, rules)
+			}
+		}
+	}
+	if fl := p.named("aws_flow_log", "this"); fl == nil || fl.str("traffic_type") != "ALL" || fl.str("log_destination_type") != "cloud-watch-logs" {
+		t.Errorf("%s: the VPC's flows are not all recorded: %v", e.TerraformEnv, fl)
+	}
+	if lb := p.named("aws_lb", "this"); lb == nil || lb.path("access_logs.0.enabled") != true || lb.path("access_logs.0.prefix") != "alb" {
+		t.Errorf("%s: the load balancer writes no access logs", e.TerraformEnv)
+	}
+	for _, s := range p.managed("aws_subnet") {
+		if c := s.str("cidr_block"); !strings.HasSuffix(c, "/24") {
+			t.Errorf("%s: %s is %s, want a /24", e.TerraformEnv, s.Address, c)
+		}
+	}
 }
 
 // checkAutoscaling: the service is scaled between desired_count and
@@ -496,6 +552,16 @@ var productionRefusals = []refusal{
 		name: "fewer tasks at most than at least",
 		vars: "max_count = 1\n",
 		want: []string{"max_count must be at least desired_count"},
+	},
+	{
+		name: "a VPC larger than AWS allows",
+		vars: "vpc_cidr = \"10.0.0.0/8\"\n",
+		want: []string{"vpc_cidr must be an IPv4 CIDR block from /16 to /20"},
+	},
+	{
+		name: "a VPC too small for its subnets",
+		vars: "vpc_cidr = \"10.50.0.0/24\"\n",
+		want: []string{"vpc_cidr must be an IPv4 CIDR block from /16 to /20"},
 	},
 	{
 		name: "a database instance type without NVMe volume serials",

@@ -96,6 +96,10 @@ module "credentials" {
 
 # --- Instances -------------------------------------------------------------
 
+# No aws:SourceAccount / aws:SourceArn condition: EC2 does not document
+# them for the role behind an instance profile (a condition it does not
+# send would leave the databases without credentials at boot). The role
+# reaches an instance only through iam:PassRole in this account.
 data "aws_iam_policy_document" "assume_ec2" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -232,6 +236,9 @@ resource "aws_volume_attachment" "data" {
 
 # --- Backups ---------------------------------------------------------------
 
+# No confused-deputy condition: DLM does not document aws:SourceAccount or
+# aws:SourceArn for its service role (one it does not send would stop the
+# snapshots without a word).
 data "aws_iam_policy_document" "assume_dlm" {
   statement {
     actions = ["sts:AssumeRole"]

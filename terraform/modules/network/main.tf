@@ -9,6 +9,9 @@ data "aws_availability_zones" "available" {
 
 locals {
   azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  # Every subnet is a /24 (251 usable addresses), whatever the VPC's size
+  # (/16 to /20): public ones from the first, private ones from the eleventh.
+  subnet_newbits = 24 - tonumber(split("/", var.cidr)[1])
 }
 
 resource "aws_vpc" "this" {
@@ -17,6 +20,14 @@ resource "aws_vpc" "this" {
   enable_dns_hostnames = true
 
   tags = merge(var.tags, { Name = var.name })
+}
+
+# The VPC's default security group, with every rule removed: anything put in
+# it by mistake reaches nothing and is reached by nothing.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-default-no-rules" })
 }
 
 resource "aws_internet_gateway" "this" {
@@ -29,7 +40,7 @@ resource "aws_subnet" "public" {
   count = var.az_count
 
   vpc_id            = aws_vpc.this.id
-  cidr_block        = cidrsubnet(var.cidr, 8, count.index)
+  cidr_block        = cidrsubnet(var.cidr, local.subnet_newbits, count.index)
   availability_zone = local.azs[count.index]
 
   tags = merge(var.tags, { Name = "${var.name}-public-${local.azs[count.index]}", Tier = "public" })
@@ -39,7 +50,7 @@ resource "aws_subnet" "private" {
   count = var.az_count
 
   vpc_id            = aws_vpc.this.id
-  cidr_block        = cidrsubnet(var.cidr, 8, count.index + 10)
+  cidr_block        = cidrsubnet(var.cidr, local.subnet_newbits, count.index + 10)
   availability_zone = local.azs[count.index]
 
   tags = merge(var.tags, { Name = "${var.name}-private-${local.azs[count.index]}", Tier = "private" })
@@ -181,4 +192,72 @@ resource "aws_vpc_endpoint" "interface" {
 locals {
   # ECR's API and registry, CloudWatch Logs, Secrets Manager.
   interface_services = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"]
+}
+
+# --- Flow logs -----------------------------------------------------------------
+
+# Every connection accepted or rejected in the VPC, kept flow_log_retention_days
+# in CloudWatch Logs, encrypted with the environment's key.
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  name              = "/aws/vpc/${var.name}-flow-logs"
+  retention_in_days = var.flow_log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "flow_logs_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+
+    # Only this account's flow logs may use the role (confused deputy).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:ec2:${var.region}:${var.account_id}:vpc-flow-log/*"]
+    }
+  }
+}
+
+resource "aws_iam_role" "flow_logs" {
+  name               = "${var.name}-flow-logs"
+  description        = "VPC flow logs of ${var.name} write to their log group"
+  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "flow_logs" {
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["${aws_cloudwatch_log_group.flow_logs.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  name   = "write-flow-logs"
+  role   = aws_iam_role.flow_logs.id
+  policy = data.aws_iam_policy_document.flow_logs.json
+}
+
+resource "aws_flow_log" "this" {
+  vpc_id                   = aws_vpc.this.id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.flow_logs.arn
+  iam_role_arn             = aws_iam_role.flow_logs.arn
+  max_aggregation_interval = 60
+
+  tags = merge(var.tags, { Name = var.name })
 }

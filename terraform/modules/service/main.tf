@@ -45,7 +45,12 @@ resource "aws_secretsmanager_secret" "app" {
 
 # --- IAM -------------------------------------------------------------------
 
-data "aws_iam_policy_document" "assume_tasks" {
+# The execution role: ECS pulls the image, writes the logs and reads the
+# secrets with it. No confused-deputy condition here: AWS documents
+# aws:SourceAccount / aws:SourceArn for the task role only, and a condition
+# ECS does not meet when it starts a task would stop every task from
+# starting (docs/terraform.md, item 11).
+data "aws_iam_policy_document" "assume_execution" {
   statement {
     actions = ["sts:AssumeRole"]
     principals {
@@ -55,10 +60,35 @@ data "aws_iam_policy_document" "assume_tasks" {
   }
 }
 
+# The task role, the application's identity: ECS assumes it for this
+# account's tasks only (confused deputy: another account's task naming this
+# role gets nothing), as the ECS developer guide recommends.
+data "aws_iam_policy_document" "assume_task" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:ecs:${var.region}:${var.account_id}:*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
 resource "aws_iam_role" "execution" {
   name               = "${var.task_family}-execution"
   description        = "ECS pulls the image, writes logs and reads the secrets of ${var.task_family}"
-  assume_role_policy = data.aws_iam_policy_document.assume_tasks.json
+  assume_role_policy = data.aws_iam_policy_document.assume_execution.json
 
   tags = var.tags
 }
@@ -97,7 +127,7 @@ resource "aws_iam_role_policy" "execution" {
 resource "aws_iam_role" "task" {
   name               = "${var.task_family}-task"
   description        = "Identity of the ${var.task_family} application"
-  assume_role_policy = data.aws_iam_policy_document.assume_tasks.json
+  assume_role_policy = data.aws_iam_policy_document.assume_task.json
 
   tags = var.tags
 }
@@ -190,7 +220,115 @@ resource "aws_lb" "this" {
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
 
+  access_logs {
+    bucket  = aws_s3_bucket.access_logs.id
+    prefix  = "alb"
+    enabled = true
+  }
+
   tags = var.tags
+
+  # The load balancer checks it may write to the bucket when it is created.
+  depends_on = [aws_s3_bucket_policy.access_logs]
+}
+
+# --- Access logs ---------------------------------------------------------------
+
+# Every request the load balancer served, kept access_log_days. Encrypted
+# with S3's own key (SSE-S3): the only encryption ELB's log delivery takes.
+resource "aws_s3_bucket" "access_logs" {
+  bucket = "${var.service_name}-alb-logs-${var.account_id}"
+
+  tags = var.tags
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+
+  rule {
+    id     = "expire-access-logs"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = var.access_log_days
+    }
+  }
+}
+
+# The region's ELB account writes the logs (af-south-1 and the other regions
+# older than August 2022 deliver from an account of ELB's, not a service
+# principal); nothing else writes, and nobody reads over plain HTTP.
+data "aws_elb_service_account" "this" {}
+
+data "aws_iam_policy_document" "access_logs" {
+  statement {
+    sid       = "LoadBalancerWritesItsLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.access_logs.arn}/alb/AWSLogs/${var.account_id}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.this.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.access_logs.arn, "${aws_s3_bucket.access_logs.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  policy = data.aws_iam_policy_document.access_logs.json
+
+  depends_on = [aws_s3_bucket_public_access_block.access_logs]
 }
 
 resource "aws_lb_target_group" "this" {

@@ -10,7 +10,23 @@ variable "environment" {
 
 variable "region" {
   type        = string
-  description = "AWS region, for the awslogs driver."
+  description = "AWS region, for the awslogs driver and the roles' trust conditions."
+}
+
+variable "account_id" {
+  type        = string
+  description = "The 12-digit AWS account: the roles trust only its tasks, and the access-log bucket is named after it."
+}
+
+variable "access_log_days" {
+  type        = number
+  description = "Days the load balancer's access logs are kept."
+  default     = 90
+
+  validation {
+    condition     = var.access_log_days >= 1
+    error_message = "access_log_days must be at least 1."
+  }
 }
 
 variable "cluster_name" {
