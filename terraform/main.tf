@@ -51,6 +51,22 @@ data "aws_kms_key" "environment" {
   key_id = local.kms_key_alias
 }
 
+module "neo4j_backups" {
+  source = "./modules/neo4j-backups"
+
+  providers = {
+    aws         = aws
+    aws.replica = aws.backup_replica
+  }
+
+  name           = local.prefix
+  account_id     = var.aws_account_id
+  region         = var.aws_region
+  kms_key_arn    = data.aws_kms_key.environment.arn
+  retention_days = var.backup_retention_days
+  replica_region = var.backup_replica_region
+}
+
 module "neo4j" {
   source = "./modules/neo4j"
 
@@ -68,6 +84,11 @@ module "neo4j" {
   snapshot_retention_count = var.neo4j_snapshot_retention_count
   password_version         = var.neo4j_password_version
   termination_protection   = var.environment == "production"
+  region                   = var.aws_region
+  backup_bucket            = module.neo4j_backups.bucket
+  backup_bucket_arn        = module.neo4j_backups.bucket_arn
+  backup_kms_key_arn       = data.aws_kms_key.environment.arn
+  backup_time              = var.backup_time
 }
 
 module "service" {
@@ -111,16 +132,17 @@ module "service" {
 module "alarms" {
   source = "./modules/alarms"
 
-  name                     = local.task_family
-  cluster_name             = module.service.cluster_name
-  service_name             = module.service.service_name
-  load_balancer_arn_suffix = module.service.load_balancer_arn_suffix
-  target_group_arn_suffix  = module.service.target_group_arn_suffix
-  region                   = var.aws_region
-  database_instance_ids    = module.neo4j.instance_ids
-  database_instance_type   = module.neo4j.instance_type
-  database_data_dir        = module.neo4j.data_dir
-  emails                   = var.alarm_emails
-  https_endpoints          = var.alarm_https_endpoints
-  kms_key_arn              = data.aws_kms_key.environment.arn
+  name                      = local.task_family
+  cluster_name              = module.service.cluster_name
+  service_name              = module.service.service_name
+  load_balancer_arn_suffix  = module.service.load_balancer_arn_suffix
+  target_group_arn_suffix   = module.service.target_group_arn_suffix
+  region                    = var.aws_region
+  database_instance_ids     = module.neo4j.instance_ids
+  database_instance_type    = module.neo4j.instance_type
+  database_data_dir         = module.neo4j.data_dir
+  database_backup_namespace = module.neo4j.backup_namespace
+  emails                    = var.alarm_emails
+  https_endpoints           = var.alarm_https_endpoints
+  kms_key_arn               = data.aws_kms_key.environment.arn
 }

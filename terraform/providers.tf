@@ -12,3 +12,20 @@ provider "aws" {
     })
   }
 }
+
+# The region the Neo4j backups are copied to (production); without one, the
+# environment's own region, unused.
+provider "aws" {
+  alias  = "backup_replica"
+  region = coalesce(var.backup_replica_region, var.aws_region)
+
+  allowed_account_ids = [var.aws_account_id]
+
+  default_tags {
+    tags = merge(var.tags, {
+      Project     = "credex-core"
+      Environment = var.environment
+      ManagedBy   = "terraform"
+    })
+  }
+}

@@ -316,6 +316,34 @@ variable "neo4j_password_version" {
   }
 }
 
+variable "backup_time" {
+  type        = string
+  description = "UTC time (HH:MM) of the daily neo4j-admin backup of each database (Community stops for it: a few minutes' outage of that database)."
+  default     = "02:30"
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.backup_time))
+    error_message = "backup_time must be HH:MM in UTC, e.g. 02:30."
+  }
+}
+
+variable "backup_retention_days" {
+  type        = number
+  description = "Days each database backup is kept in S3 (and in its copy)."
+  default     = 14
+}
+
+variable "backup_replica_region" {
+  type        = string
+  description = "Region every database backup is copied to (required in production, another region than aws_region); null keeps the backups in aws_region only."
+  default     = null
+
+  validation {
+    condition     = var.backup_replica_region == null ? var.environment != "production" : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_replica_region)) && var.backup_replica_region != var.aws_region
+    error_message = "production copies its database backups to another region: set backup_replica_region (e.g. eu-west-1), a region name other than aws_region."
+  }
+}
+
 # --- Alarms and tags -------------------------------------------------------
 
 variable "alarm_emails" {

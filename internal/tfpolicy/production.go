@@ -94,26 +94,38 @@ func checkBoltTLS(c *checker, s *stack) {
 		})
 	}
 	for _, b := range s.blocks("resource", "") {
-		a, ok := b.Body.Attributes["user_data"]
-		if !ok {
-			continue
+		for _, attr := range []string{"user_data", "user_data_base64"} {
+			if a, ok := b.Body.Attributes[attr]; ok {
+				checkBootScript(c, s, b, a)
+			}
 		}
-		call, ok := a.Expr.(*hclsyntax.FunctionCallExpr)
-		if !ok || call.Name != "templatefile" || len(call.Args) == 0 {
-			continue
+	}
+}
+
+// checkBootScript checks the template a user_data argument renders
+// (templatefile(...), also inside base64gzip(...)).
+func checkBootScript(c *checker, s *stack, b fileBlock, a *hclsyntax.Attribute) {
+	var call *hclsyntax.FunctionCallExpr
+	hclsyntax.VisitAll(a.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
+		if f, ok := n.(*hclsyntax.FunctionCallExpr); ok && f.Name == "templatefile" && len(f.Args) > 0 && call == nil {
+			call = f
 		}
-		name := templatePath(b.file, call.Args[0])
-		if name == "" {
-			continue
-		}
-		text, err := fs.ReadFile(s.fsys, name)
-		if err != nil || !strings.Contains(string(text), "server.bolt.") {
-			continue
-		}
-		if !strings.Contains(string(text), "\nserver.bolt.tls_level=REQUIRED\n") || !strings.Contains(string(text), "\ndbms.ssl.policy.bolt.enabled=true\n") {
-			at := hcl.Range{Filename: name, Start: hcl.Pos{Line: lineOf(string(text), "server.bolt.tls_level", "server.bolt.")}}
-			c.report(RuleBoltTLS, at, "the boot script of %s (%s:%d) configures Neo4j's Bolt connector without requiring TLS: set server.bolt.tls_level=REQUIRED and dbms.ssl.policy.bolt.enabled=true with the certificate the script makes", b.name(), b.file.name, a.SrcRange.Start.Line)
-		}
+		return nil
+	})
+	if call == nil {
+		return
+	}
+	name := templatePath(b.file, call.Args[0])
+	if name == "" {
+		return
+	}
+	text, err := fs.ReadFile(s.fsys, name)
+	if err != nil || !strings.Contains(string(text), "server.bolt.") {
+		return
+	}
+	if !strings.Contains(string(text), "\nserver.bolt.tls_level=REQUIRED\n") || !strings.Contains(string(text), "\ndbms.ssl.policy.bolt.enabled=true\n") {
+		at := hcl.Range{Filename: name, Start: hcl.Pos{Line: lineOf(string(text), "server.bolt.tls_level", "server.bolt.")}}
+		c.report(RuleBoltTLS, at, "the boot script of %s (%s:%d) configures Neo4j's Bolt connector without requiring TLS: set server.bolt.tls_level=REQUIRED and dbms.ssl.policy.bolt.enabled=true with the certificate the script makes", b.name(), b.file.name, a.SrcRange.Start.Line)
 	}
 }
 
@@ -268,6 +280,36 @@ func checkNetwork(c *checker, s *stack) {
 		logs := nested(lb.Body, "access_logs")
 		if len(logs) == 0 || !literalTrue(logs[0].Body, "enabled") {
 			c.report(RuleNetwork, lb.DefRange(), "%s writes no access logs: add access_logs { bucket = <an SSE-S3 bucket ELB may write to>, enabled = true }", lb.name())
+		}
+	}
+}
+
+// checkBackups: every bucket but a load balancer's access-log bucket keeps
+// versions (an overwritten or deleted backup or state can be brought back),
+// and each protected environment copies its database backups to another
+// region.
+func checkBackups(c *checker, s *stack) {
+	for _, b := range s.blocks("resource", "aws_s3_bucket") {
+		if accessLogBucket(s, b) {
+			continue
+		}
+		versioned := false
+		for _, v := range s.blocks("resource", "aws_s3_bucket_versioning") {
+			a, ok := v.Body.Attributes["bucket"]
+			if !ok || v.file.dir != b.file.dir || !references(a.Expr, "aws_s3_bucket", b.Labels[1]) {
+				continue
+			}
+			for _, vc := range nested(v.Body, "versioning_configuration") {
+				versioned = versioned || attrString(vc.Body, "status") == "Enabled"
+			}
+		}
+		if !versioned {
+			c.report(RuleBackups, b.DefRange(), "%s keeps no versions: add an aws_s3_bucket_versioning with status = \"Enabled\" (an overwritten or deleted object can then be brought back)", b.name())
+		}
+	}
+	for _, f := range protectedTFVars(s) {
+		if !setsNonNull(f, "backup_replica_region") {
+			c.report(RuleBackups, tfvarsRange(f, "backup_replica_region"), "%s keeps its database backups in one region: set backup_replica_region to another region (e.g. \"eu-west-1\") so a region's loss loses no backup", f.name)
 		}
 	}
 }

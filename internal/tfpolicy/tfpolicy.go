@@ -7,8 +7,9 @@
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
 // character sets AWS documents for them, and no generated password kept in
-// the state; Bolt over TLS only; in production, HTTPS with a TLS 1.3 policy,
-// someone subscribed to the alarms and a NAT gateway per zone.
+// the state; Bolt over TLS only; versioned buckets; in production, HTTPS
+// with a TLS 1.3 policy, someone subscribed to the alarms, a NAT gateway per
+// zone and backups copied to another region.
 //
 // Each broken policy is a Violation that names the file, the line and the fix.
 package tfpolicy
@@ -45,6 +46,7 @@ const (
 	RuleAutoscaling         = "autoscaling"
 	RuleConfusedDeputy      = "confused-deputy"
 	RuleNetwork             = "network"
+	RuleBackups             = "backups"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -110,6 +112,7 @@ var rules = []func(*checker, *stack){
 	checkAutoscaling,
 	checkConfusedDeputy,
 	checkNetwork,
+	checkBackups,
 }
 
 type checker struct{ out []Violation }

@@ -386,6 +386,19 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			old:  "    bucket  = aws_s3_bucket.access_logs.id", new: "    bucket  = \"somewhere-else\"",
 			rule: RuleEncryption, inMessage: "encrypted with S3's own key (AES256)",
 		},
+		{
+			name: "production backups in one region",
+			file: "environments/production.tfvars",
+			old:  `backup_replica_region = "eu-west-1"`, new: "",
+			rule: RuleBackups, inMessage: "keeps its database backups in one region",
+		},
+		{
+			name: "backup bucket without versions",
+			file: "modules/neo4j-backups/main.tf",
+			old:  "resource \"aws_s3_bucket_versioning\" \"this\" {\n  bucket = aws_s3_bucket.this.id\n\n  versioning_configuration {\n    status = \"Enabled\"",
+			new:  "resource \"aws_s3_bucket_versioning\" \"this\" {\n  bucket = aws_s3_bucket.this.id\n\n  versioning_configuration {\n    status = \"Suspended\"",
+			rule: RuleBackups, inMessage: `resource "aws_s3_bucket" "this" keeps no versions`,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

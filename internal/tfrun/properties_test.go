@@ -125,6 +125,72 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 	checkZones(t, e, p)
 	checkAutoscaling(t, e, p)
 	checkNetworkHygiene(t, e, p)
+	checkBackups(t, e, p)
+}
+
+// checkBackups: the backup bucket keeps versions and is encrypted with the
+// environment's key; each database has its backup alarm, which a silent day
+// sets off; production copies every backup to a bucket of another region
+// under that region's key, without copying deletions.
+func checkBackups(t *testing.T, e envs.Environment, p shownPlan) {
+	t.Helper()
+	var source, replica *plannedResource
+	for _, b := range p.managed("aws_s3_bucket") {
+		if strings.HasPrefix(b.Address, "module.neo4j_backups.") {
+			b := b
+			switch b.Name {
+			case "this":
+				source = &b
+			case "replica":
+				replica = &b
+			}
+		}
+	}
+	if source == nil {
+		t.Fatalf("%s plans no backup bucket", e.TerraformEnv)
+	}
+	for _, v := range p.managed("aws_s3_bucket_versioning") {
+		if strings.HasPrefix(v.Address, "module.neo4j_backups.") && v.path("versioning_configuration.0.status") != "Enabled" {
+			t.Errorf("%s: %s does not keep versions", e.TerraformEnv, v.Address)
+		}
+	}
+	if sse := p.named("aws_s3_bucket_server_side_encryption_configuration", "this"); sse == nil {
+		t.Errorf("%s: the backup bucket is not encrypted", e.TerraformEnv)
+	} else if key, _ := sse.path("rule.0.apply_server_side_encryption_by_default.0.kms_master_key_id").(string); !strings.HasPrefix(key, "arn:aws:kms:") {
+		t.Errorf("%s: the backups are encrypted with %q, want the environment's key", e.TerraformEnv, key)
+	}
+	for _, in := range p.managed("aws_instance") {
+		db, _ := in.Index.(string)
+		a := p.at("aws_cloudwatch_metric_alarm", "database_backup", db)
+		if a == nil || a.str("metric_name") != "BackupSucceeded" || a.str("treat_missing_data") != "breaching" {
+			t.Errorf("%s: no backup alarm for %s that a silent day sets off", e.TerraformEnv, db)
+		}
+	}
+	region, _ := p.variable("backup_replica_region").(string)
+	if !e.Protected {
+		if replica != nil {
+			t.Logf("%s copies its backups to %s", e.TerraformEnv, region)
+		}
+		return
+	}
+	if region == "" || region == p.variable("aws_region") || replica == nil || !strings.HasSuffix(replica.str("bucket"), "-"+region) {
+		t.Fatalf("production does not copy its backups to another region (backup_replica_region %q)", region)
+	}
+	rc := p.named("aws_s3_bucket_replication_configuration", "this")
+	if rc == nil {
+		t.Fatal("production plans no replication of its backups")
+	}
+	for attr, want := range map[string]any{
+		"rule.0.status": "Enabled", "rule.0.delete_marker_replication.0.status": "Disabled",
+		"rule.0.source_selection_criteria.0.sse_kms_encrypted_objects.0.status": "Enabled",
+	} {
+		if got := rc.path(attr); got != want {
+			t.Errorf("production backup replication %s = %v, want %v", attr, got, want)
+		}
+	}
+	if rc.Change.AfterUnknown["rule"] == nil && rc.path("rule.0.destination.0.encryption_configuration.0.replica_kms_key_id") == nil {
+		t.Error("production's backup copies are not encrypted with the replica region's key")
+	}
 }
 
 // checkNetworkHygiene: the task role and the flow logs' role trust only this
@@ -564,6 +630,16 @@ var productionRefusals = []refusal{
 		want: []string{"vpc_cidr must be an IPv4 CIDR block from /16 to /20"},
 	},
 	{
+		name: "backups in one region",
+		vars: "backup_replica_region = null\n",
+		want: []string{"production copies its database backups to another region"},
+	},
+	{
+		name: "backups copied to the same region",
+		vars: "backup_replica_region = \"af-south-1\"\n",
+		want: []string{"a region name other than aws_region"},
+	},
+	{
 		name: "a database instance type without NVMe volume serials",
 		vars: "neo4j_instance_type = \"m4.large\"\n",
 		want: []string{"instance_type must be a Nitro x86_64 type with EBS storage only"},
@@ -582,22 +658,31 @@ var productionRefusals = []refusal{
 // would collide with the first.
 func checkRefusals(t *testing.T, tf *tfrun.Terraform, st *preparedStack) {
 	t.Helper()
-	for i, c := range productionRefusals {
-		t.Run("refuses "+c.name, func(t *testing.T) {
-			vars := filepath.Join(st.work, fmt.Sprintf("refusal-%d.tfvars", i))
-			if err := os.WriteFile(vars, []byte(c.vars), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			r, err := tf.Run(t.Context(), st.dir, st.env, st.planArgs("-var-file="+vars)...)
-			if err == nil {
-				t.Fatalf("production with %q planned; it must be refused", strings.TrimSpace(c.vars))
-			}
-			for _, w := range c.want {
-				if !strings.Contains(squash(r.Stderr), w) {
-					t.Errorf("the refusal should say %q:\n%s", w, r.Stderr)
-				}
-			}
-		})
+	t.Run("refusals", func(t *testing.T) {
+		for i, c := range productionRefusals {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				checkRefusal(t, tf, st, i, c)
+			})
+		}
+	})
+}
+
+// checkRefusal plans production with one refusal's tfvars added; several
+// run at once on the same stack (-lock=false: they only read its state).
+func checkRefusal(t *testing.T, tf *tfrun.Terraform, st *preparedStack, i int, c refusal) {
+	vars := filepath.Join(st.work, fmt.Sprintf("refusal-%d.tfvars", i))
+	if err := os.WriteFile(vars, []byte(c.vars), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := tf.Run(t.Context(), st.dir, st.env, st.planArgs("-lock=false", "-var-file="+vars)...)
+	if err == nil {
+		t.Fatalf("production with %q planned; it must be refused", strings.TrimSpace(c.vars))
+	}
+	for _, w := range c.want {
+		if !strings.Contains(squash(r.Stderr), w) {
+			t.Errorf("the refusal should say %q:\n%s", w, r.Stderr)
+		}
 	}
 }
 

@@ -50,3 +50,8 @@ neo4j_snapshot_retention_count = 30
 # alarm_https_endpoints to a paging service's HTTPS endpoint. Each address
 # confirms its subscription from the e-mail SNS sends.
 alarm_emails = ["oncall@credex.example"]
+
+# Daily online backups kept 35 days, each copied to another region (required
+# in production; choose one your data may live in).
+backup_retention_days = 35
+backup_replica_region = "eu-west-1"

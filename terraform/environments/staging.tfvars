@@ -34,3 +34,6 @@ neo4j_instance_type            = "t3.medium"
 neo4j_heap_size                = "1g"
 neo4j_volume_size_gb           = 50
 neo4j_snapshot_retention_count = 7
+
+# Daily neo4j-admin backups kept 14 days, in af-south-1 only.
+backup_retention_days = 14

@@ -3,7 +3,8 @@
 # 5xx responses and unhealthy targets; and per database instance, EC2's
 # status checks (a failed system check also recovers the instance onto other
 # hardware), disk use of its root and data file systems (CloudWatch agent)
-# and, on burstable types, its CPU credits.
+# and, on burstable types, its CPU credits; and a day without a successful
+# backup of a database.
 
 # Encrypted with the environment's key, whose policy lets CloudWatch alarms
 # publish (the AWS-managed SNS key cannot: its policy cannot grant
@@ -268,6 +269,30 @@ resource "aws_cloudwatch_metric_alarm" "database_cpu_credits" {
   evaluation_periods  = 3
   comparison_operator = "LessThanThreshold"
   threshold           = var.cpu_credit_balance_threshold
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+
+  tags = var.tags
+}
+
+# neo4j-backup reports BackupSucceeded once everything is uploaded; a day of
+# hours without it (a failed dump or upload, a stopped timer, a dead
+# instance) alarms.
+resource "aws_cloudwatch_metric_alarm" "database_backup" {
+  for_each = var.database_instance_ids
+
+  alarm_name          = "${var.name}-neo4j-${each.key}-backup"
+  alarm_description   = "Neo4j ${each.key}: no successful backup to S3 in 24 hours (neo4j-backup on the instance: journalctl -u neo4j-backup)"
+  namespace           = var.database_backup_namespace
+  metric_name         = "BackupSucceeded"
+  dimensions          = { Database = each.key }
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = 24
+  datapoints_to_alarm = 24
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "breaching"
   alarm_actions       = local.actions
   ok_actions          = local.actions
 

@@ -17,5 +17,6 @@ output "alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.database_instance_check : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.database_disk : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.database_cpu_credits : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.database_backup : a.alarm_name],
   )
 }

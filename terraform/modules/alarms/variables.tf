@@ -46,6 +46,12 @@ variable "database_data_dir" {
   default     = "/var/lib/neo4j"
 }
 
+variable "database_backup_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the databases' BackupSucceeded metric (modules/neo4j)."
+  default     = "Credex/Neo4j"
+}
+
 variable "disk_threshold_percent" {
   type        = number
   description = "Disk use, in percent, above which a database's disk alarm fires (root and data file systems)."

@@ -16,6 +16,8 @@ locals {
   snapshot  = "${var.name}-neo4j"
   # Neo4j's home (the RPM's), where the data volume is mounted.
   data_dir = "/var/lib/neo4j"
+  # CloudWatch namespace of the backups' BackupSucceeded metric.
+  backup_namespace = "Credex/Neo4j"
 }
 
 data "aws_ssm_parameter" "al2023" {
@@ -141,9 +143,38 @@ data "aws_iam_policy_document" "metrics" {
     condition {
       test     = "StringEquals"
       variable = "cloudwatch:namespace"
-      values   = ["CWAgent"]
+      values   = ["CWAgent", local.backup_namespace]
     }
   }
+}
+
+# The daily backups (scripts/neo4j-backup.sh) and restores: write and read
+# in the backup bucket, never delete (a compromised instance cannot erase
+# the backups; versioning keeps what it overwrites).
+data "aws_iam_policy_document" "backups" {
+  statement {
+    sid       = "WriteAndReadBackups"
+    actions   = ["s3:PutObject", "s3:GetObject"]
+    resources = ["${var.backup_bucket_arn}/*"]
+  }
+
+  statement {
+    sid       = "ListBackups"
+    actions   = ["s3:ListBucket"]
+    resources = [var.backup_bucket_arn]
+  }
+
+  statement {
+    sid       = "EncryptAndDecryptBackups"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [var.backup_kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "backups" {
+  name   = "neo4j-backups"
+  role   = aws_iam_role.instance.id
+  policy = data.aws_iam_policy_document.backups.json
 }
 
 resource "aws_iam_role_policy" "metrics" {
@@ -187,7 +218,9 @@ resource "aws_instance" "this" {
     kms_key_id  = var.kms_key_id
   }
 
-  user_data = templatefile("${path.module}/user_data.sh.tftpl", {
+  # Gzipped (cloud-init unpacks it): the script and the tools it installs
+  # are more than EC2's 16 KB of user data.
+  user_data_base64 = base64gzip(templatefile("${path.module}/user_data.sh.tftpl", {
     package               = local.package
     version               = var.neo4j_version
     secret_arn            = aws_secretsmanager_secret.this.arn
@@ -199,14 +232,22 @@ resource "aws_instance" "this" {
     data_volume_functions = file("${path.module}/scripts/data-volume.sh")
     bolt_tls_functions    = file("${path.module}/scripts/bolt-tls.sh")
     name                  = var.name
-  })
+    region                = var.region
+    edition               = var.edition
+    backup_script         = file("${path.module}/scripts/neo4j-backup.sh")
+    restore_script        = file("${path.module}/scripts/neo4j-restore.sh")
+    backup_bucket         = var.backup_bucket
+    backup_kms_key        = var.backup_kms_key_arn
+    backup_namespace      = local.backup_namespace
+    backup_time           = var.backup_time
+  }))
 
   tags = merge(var.tags, { Name = "${var.name}-neo4j-${each.key}", Database = each.key })
 
   lifecycle {
     prevent_destroy = true
     # A new AMI or boot script must not replace a running database.
-    ignore_changes = [ami, user_data]
+    ignore_changes = [ami, user_data, user_data_base64]
   }
 }
 

@@ -37,3 +37,8 @@ output "data_dir" {
   description = "Mount point of each database's data volume, as the CloudWatch agent reports it (the path dimension of disk_used_percent)."
   value       = local.data_dir
 }
+
+output "backup_namespace" {
+  description = "CloudWatch namespace of the backups' BackupSucceeded metric (dimension Database)."
+  value       = local.backup_namespace
+}

@@ -122,6 +122,37 @@ variable "termination_protection" {
   default     = false
 }
 
+variable "region" {
+  type        = string
+  description = "AWS region of the instances (the AWS CLI's, on them)."
+}
+
+variable "backup_bucket" {
+  type        = string
+  description = "Name of the bucket the daily neo4j-admin backups go to (modules/neo4j-backups)."
+}
+
+variable "backup_bucket_arn" {
+  type        = string
+  description = "ARN of the backup bucket: the instances may write and read backups there, never delete them."
+}
+
+variable "backup_kms_key_arn" {
+  type        = string
+  description = "KMS key the backups are encrypted with."
+}
+
+variable "backup_time" {
+  type        = string
+  description = "UTC time (HH:MM) of the daily backup of each database."
+  default     = "02:30"
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.backup_time))
+    error_message = "backup_time must be HH:MM in UTC, e.g. 02:30."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource."
