@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
 	"github.com/great-sun-group/credex-ci/internal/awsconf"
+	"github.com/great-sun-group/credex-ci/internal/envs"
 )
 
 // awsAlias is the host name containers reach an --aws-endpoint service by.
@@ -112,4 +116,51 @@ func (m *CredexCi) withAWS(c *dagger.Container, region string, ep awsEndpoint) *
 		c = c.WithEnvVariable("AWS_ENDPOINT_URL", ep.InContainer)
 	}
 	return c
+}
+
+// awsConfig is the configuration of the function's own AWS clients for e:
+// the constructor's credentials (or the usual chain when none were given),
+// e's region, and the endpoint override (m.endpoint). redact lists the
+// credentials' values, which no report or summary may print.
+func (m *CredexCi) awsConfig(ctx context.Context, e envs.Environment) (cfg aws.Config, redact []string, err error) {
+	static, err := m.staticCredentials(ctx)
+	if err != nil {
+		return cfg, nil, err
+	}
+	ep, err := m.endpoint(ctx)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if cfg, err = awsconf.Load(ctx, awsconf.Options{Region: e.Region, EndpointURL: ep.InProcess, Static: static}); err != nil {
+		return cfg, nil, err
+	}
+	if static != nil {
+		redact = []string{static.AccessKeyID, static.SecretAccessKey, static.SessionToken}
+	}
+	return cfg, redact, nil
+}
+
+// staticCredentials reads the constructor's AWS secrets, in memory only;
+// nil when none were given (the usual chain applies).
+func (m *CredexCi) staticCredentials(ctx context.Context) (*awsconf.StaticCredentials, error) {
+	if m.AwsAccessKeyID == nil && m.AwsSecretAccessKey == nil {
+		return nil, nil
+	}
+	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
+		return nil, errors.New("pass both --aws-access-key-id and --aws-secret-access-key (e.g. env://AWS_ACCESS_KEY_ID and env://AWS_SECRET_ACCESS_KEY)")
+	}
+	var c awsconf.StaticCredentials
+	var err error
+	if c.AccessKeyID, err = m.AwsAccessKeyID.Plaintext(ctx); err != nil {
+		return nil, fmt.Errorf("reading --aws-access-key-id: %w", err)
+	}
+	if c.SecretAccessKey, err = m.AwsSecretAccessKey.Plaintext(ctx); err != nil {
+		return nil, fmt.Errorf("reading --aws-secret-access-key: %w", err)
+	}
+	if m.AwsSessionToken != nil {
+		if c.SessionToken, err = m.AwsSessionToken.Plaintext(ctx); err != nil {
+			return nil, fmt.Errorf("reading --aws-session-token: %w", err)
+		}
+	}
+	return &c, nil
 }

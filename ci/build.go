@@ -16,6 +16,13 @@ import (
 // npmCache is the namespaced cache volume holding npm's cache.
 const npmCache = "credex-ci-npm-cache"
 
+// buildContext is an application source without what never belongs in a
+// build context (source.ContextExclusions: node_modules, local build
+// output, .env files, ...).
+func buildContext(dir *dagger.Directory) *dagger.Directory {
+	return dir.Filter(dagger.DirectoryFilterOpts{Exclude: source.ContextExclusions})
+}
+
 // Build builds the service's image from its Dockerfile (or, when it has none,
 // the reference Dockerfile), after checking the source in plain Go. The image
 // carries OCI labels: revision, created, source, version and title. Its log

@@ -392,6 +392,13 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testSecrets", err))
 				}
 			}
+			var testDatabases bool
+			if inputArgs["testDatabases"] != nil {
+				err = json.Unmarshal([]byte(inputArgs["testDatabases"]), &testDatabases)
+				if err != nil {
+					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg testDatabases", err))
+				}
+			}
 			var checks string
 			if inputArgs["checks"] != nil {
 				err = json.Unmarshal([]byte(inputArgs["checks"]), &checks)
@@ -462,7 +469,7 @@ func invoke(ctx context.Context, parentJSON []byte, parentName string, fnName st
 					panic(fmt.Errorf("%s: %w", "failed to unmarshal input arg stateBucket", err))
 				}
 			}
-			return (*CredexCi).Deploy(&parent, ctx, env, revision, confirm, rollbackOnFailure, testScript, testEnv, testSecrets, checks, apiUrl, api, healthPath, benchPaths, benchDuration, benchRate, rolloutTimeout, healthAttempts, stateBucket)
+			return (*CredexCi).Deploy(&parent, ctx, env, revision, confirm, rollbackOnFailure, testScript, testEnv, testSecrets, testDatabases, checks, apiUrl, api, healthPath, benchPaths, benchDuration, benchRate, rolloutTimeout, healthAttempts, stateBucket)
 		case "Drift":
 			var parent CredexCi
 			err = json.Unmarshal(parentJSON, &parent)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -65,6 +64,10 @@ func (m *CredexCi) Deploy(
 	// test --test-secrets), e.g. file://./test.env.
 	// +optional
 	testSecrets *dagger.Secret,
+	// Give the unit tests two fresh Neo4j databases and credex-core's
+	// NEO_4J_* variables (as test --databases).
+	// +optional
+	testDatabases bool,
 	// Checks to run, comma-separated (rollout,status,health,integration,bench); default all.
 	// +optional
 	checks string,
@@ -82,7 +85,7 @@ func (m *CredexCi) Deploy(
 	// Endpoints the benchmark requests, comma-separated; default --health-path.
 	// +optional
 	benchPaths string,
-	// Benchmark duration (e.g. 30s); default the environment's policy (stage 30s, prod 60s).
+	// Benchmark duration (e.g. 30s); default the environment's policy (local 10s, stage 30s, prod 60s).
 	// +optional
 	benchDuration string,
 	// Benchmark rate in requests/s; default the environment's policy (stage 20, prod 50).
@@ -98,7 +101,7 @@ func (m *CredexCi) Deploy(
 	// +optional
 	stateBucket string,
 ) (string, error) {
-	tests := testOptions{Script: testScript, Env: testEnv, Secrets: testSecrets}
+	tests := testOptions{Script: testScript, Env: testEnv, Secrets: testSecrets, Databases: testDatabases}
 	if local, err := envs.Lookup(env); err == nil && local.Local {
 		if apiURL != "" || api != nil || confirm != "" || stateBucket != "" || rollbackOnFailure != "" || rolloutTimeout != "" {
 			return "", errors.New("deploy --env=local runs the app itself on this machine, with no AWS: --api-url, --api, --confirm, --state-bucket, --rollback-on-failure and --rollout-timeout are for stage and prod; nothing was started")
@@ -106,7 +109,11 @@ func (m *CredexCi) Deploy(
 		if healthPath != "/health" || benchPaths != "" || benchRate != 0 || healthAttempts != 0 {
 			return "", errors.New("deploy --env=local verifies with the local policy: --health-path, --bench-paths, --bench-rate and --health-attempts are for stage and prod (--checks and --bench-duration apply); nothing was started")
 		}
-		return m.deployLocal(ctx, localOptions{Revision: revision, Checks: checks, BenchDuration: benchDuration, Tests: tests})
+		d, err := verify.ParseDuration("bench-duration", benchDuration)
+		if err != nil {
+			return "", fmt.Errorf("%w; nothing was started", err)
+		}
+		return m.deployLocal(ctx, localOptions{Revision: revision, Checks: checks, Tune: verify.Overrides{BenchDuration: d}, Tests: tests})
 	}
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
@@ -164,23 +171,11 @@ func (m *CredexCi) stackSteps(ctx context.Context, e envs.Environment, stateBuck
 	if err != nil {
 		return nil, err
 	}
-	static, err := m.staticCredentials(ctx)
+	cfg, redact, err := m.awsConfig(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	ep, err := m.endpoint(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awsconf.Load(ctx, awsconf.Options{Region: e.Region, EndpointURL: ep.InProcess, Static: static})
-	if err != nil {
-		return nil, err
-	}
-	s := &stackSteps{m: m, e: e, stateBucket: stateBucket, v: v, aws: cfg}
-	if static != nil {
-		s.redact = []string{static.AccessKeyID, static.SecretAccessKey, static.SessionToken}
-	}
-	return s, nil
+	return &stackSteps{m: m, e: e, stateBucket: stateBucket, v: v, aws: cfg, redact: redact}, nil
 }
 
 // Preflight implements deploy.Stack: STS says whose credentials these are.
@@ -192,28 +187,24 @@ func (s *stackSteps) Preflight(ctx context.Context) (string, error) {
 	return id.ARN, nil
 }
 
-// Init implements deploy.Stack: terraform init, and the stack's outputs
-// (none before the environment's first apply).
+// Init implements deploy.Stack: terraform init, and what the stack
+// deployed last (deploy.ReadDeployed: nothing before the first apply).
 func (s *stackSteps) Init(ctx context.Context) (deploy.Deployed, error) {
-	_, tf, err := s.m.terraformInit(ctx, s.e.Name, ".", s.stateBucket)
+	_, tf, err := s.m.terraformInit(ctx, s.e.Name, envs.StackMain, s.stateBucket)
 	if err != nil {
 		return deploy.Deployed{}, err
 	}
 	s.tf = tf
-	// A state left by an apply that stopped part-way has some outputs: this
-	// deploy's plan and apply complete the stack.
-	o, err := stackOutputs(ctx, tf, tfoutputs.Existing("deploy"))
-	if errors.Is(err, tfoutputs.ErrNotApplied) {
-		return deploy.Deployed{}, nil
-	}
+	js, err := outputJSON(ctx, tf)
 	if err != nil {
 		return deploy.Deployed{}, err
 	}
-	if err := o.Matches(s.e); err != nil {
+	d, o, err := deploy.ReadDeployed(s.e, js)
+	if err != nil {
 		return deploy.Deployed{}, err
 	}
 	s.outputs = o
-	return deploy.Deployed{Image: o.Image, TaskDefinition: o.TaskDefinitionARN, URL: o.APIURL, Container: o.ContainerName}, nil
+	return d, nil
 }
 
 // Plan implements deploy.Stack.
@@ -223,8 +214,7 @@ func (s *stackSteps) Plan(ctx context.Context, image string) (deploy.Plan, error
 		return deploy.Plan{}, err
 	}
 	s.planned = planned
-	headline := strings.TrimSuffix(strings.TrimPrefix(sum.Headline(), "Plan: "), ".")
-	return deploy.Plan{Image: image, Changes: len(sum.Lines), Summary: headline, Markdown: sum.Markdown()}, nil
+	return deploy.PlanOf(image, sum), nil
 }
 
 // Apply implements deploy.Stack: the saved plan of the last Plan, then the
@@ -234,15 +224,16 @@ func (s *stackSteps) Apply(ctx context.Context, p deploy.Plan) (deploy.Applied, 
 	if err != nil {
 		return deploy.Applied{}, err
 	}
-	o, err := stackOutputs(ctx, applied, tfoutputs.WholeContract())
+	js, err := outputJSON(ctx, applied)
 	if err != nil {
 		return deploy.Applied{}, fmt.Errorf("the plan was applied, but reading the stack's outputs failed: %w", err)
 	}
-	if err := o.Matches(s.e); err != nil {
-		return deploy.Applied{}, err
+	a, o, err := deploy.ReadApplied(s.e, js)
+	if err != nil {
+		return deploy.Applied{}, fmt.Errorf("the plan was applied, but %w", err)
 	}
 	s.outputs = o
-	return deploy.Applied{TaskDefinition: o.TaskDefinitionARN, URL: o.APIURL}, nil
+	return a, nil
 }
 
 // Verify implements deploy.Stack: internal/verify, with the stack's

@@ -49,9 +49,9 @@ type localOptions struct {
 	// Checks to run once the stack is up, comma-separated
 	// (health,integration,bench); default all that apply locally.
 	Checks string
-	// BenchDuration overrides the local policy's benchmark duration (e.g.
-	// 30s).
-	BenchDuration string
+	// Tune overrides the local policy for this run: deploy --env=local
+	// takes --bench-duration (verify.ParseDuration, as for stage and prod).
+	Tune verify.Overrides
 	// Neo4jPassword, when set, is both databases' password instead of a
 	// generated one.
 	Neo4jPassword *dagger.Secret
@@ -134,12 +134,11 @@ func localVerification(o localOptions) (verify.Config, error) {
 	if err != nil {
 		return verify.Config{}, err
 	}
-	if o.BenchDuration != "" {
-		if policy.BenchDuration, err = time.ParseDuration(o.BenchDuration); err != nil || policy.BenchDuration <= 0 {
-			return verify.Config{}, fmt.Errorf("--bench-duration %q: want a positive Go duration (e.g. --bench-duration=30s); nothing was started", o.BenchDuration)
-		}
+	cfg := verify.Config{Env: e, Policy: policy, Checks: checks, Target: report.Target{Revision: o.Revision}, Progress: os.Stderr}
+	if err := o.Tune.Apply(&cfg); err != nil {
+		return verify.Config{}, fmt.Errorf("%w; nothing was started", err)
 	}
-	return verify.Config{Env: e, Policy: policy, Checks: checks, Target: report.Target{Revision: o.Revision}, Progress: os.Stderr}, nil
+	return cfg, nil
 }
 
 // localStack is one run's local environment: its credentials (as Dagger

@@ -3,31 +3,31 @@
 // verifies the deployment, identically on a laptop, in Codespaces and in CI.
 //
 // The main command is deploy; the other functions are its steps, each
-// runnable alone:
+// runnable alone, listed in the order the pipeline runs them:
 //
-//	deploy            the whole graph, one call per environment          deploy.go
+//	deploy            the whole graph, one call per environment              deploy.go
 //	                  (internal/deploy): a failing stage cancels the rest;
 //	                  prod needs --confirm=prod; returns the summary
 //	                    preflight ─┬─ test ───────────┐
 //	                               ├─ build ──────────┼─ publish ─┐
 //	                               ├─ registry ───────┘           │
 //	                               └─ terraform init ─────────────┴─ plan ─ apply ─ verify ─(fails)─ rollback
-//	rollback          the image before (or --image) through plan and     rollback.go
-//	                  apply, then its rollout verified
-//	build             the production image (Dockerfile target, linux/amd64)  build.go
-//	test              the app's tests (--script, --test-env, --test-secrets) test.go
-//	                  in the Dockerfile's test stage
 //	lint              source and Dockerfile checks, npm run lint (a +check)  build.go
-//	registry          the environment's ECR repository, before the first push terraform.go
+//	test              the app's tests in the Dockerfile's test stage         test.go
+//	                  (--script, --test-env, --test-secrets, --databases)
+//	build             the production image (Dockerfile target, linux/amd64)  build.go
+//	registry          the environment's ECR repository (its own small stack) terraform.go
 //	publish           push the image to ECR, tagged <git sha> and <env>;     publish.go
 //	                  returns <repository>@sha256:<digest> (a no-op when the
 //	                  revision is already there: tags are immutable)
 //	plan              Terraform plan of an environment, with a summary       terraform.go
 //	apply             apply exactly a saved plan                             terraform.go
-//	drift             report drift between the stack and AWS                 terraform.go
-//	terraform-policy  the stack's policies, without AWS (a +check)           terraform.go
 //	verify            preflight, rollout, then status, health, integration   verify.go
 //	                  tests and benchmark concurrently
+//	rollback          the image before (or --image) through plan and         rollback.go
+//	                  apply, then its rollout verified
+//	drift             report drift between the stack and AWS                 terraform.go
+//	terraform-policy  the stack's policies, without AWS (a +check)           terraform.go
 //	up --env=local    the app and both Neo4j databases kept running on this  up.go
 //	                  machine (no AWS), on host ports
 //
@@ -87,9 +87,10 @@ const (
 func New(
 	// Application source. Defaults to the repository root; pass
 	// --source=examples/ledger-api to build the example service.
+	// node_modules, local build output (dist/, credex-core's build/ at the
+	// root: the Dockerfile compiles the service) and .env files never reach
+	// the build context.
 	// +defaultPath="/"
-	// Local build output (dist/, credex-core's build/ at the root) never
-	// reaches the build context: the Dockerfile compiles the service.
 	// +ignore=[".git", "**/node_modules", "**/dist", "build", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"]
 	source *dagger.Directory,
 	// The Terraform stack of this repository.
@@ -144,7 +145,10 @@ func New(
 		neo4jImage = defaultNeo4jImage
 	}
 	return &CredexCi{
-		Source:              source,
+		// +ignore keeps these out of the upload, but a --source that came
+		// from the .env beside dagger.json may bypass it: filter here too,
+		// with the same list (source.ContextExclusions).
+		Source:              buildContext(source),
 		Terraform:           terraform,
 		ReferenceDockerfile: referenceDockerfile,
 		NodeImage:           nodeImage,

@@ -60,15 +60,7 @@ func (m *CredexCi) publish(ctx context.Context, e envs.Environment, image *dagge
 	if err := publish.CheckRevision(revision); err != nil {
 		return "", err
 	}
-	static, err := m.staticCredentials(ctx)
-	if err != nil {
-		return "", err
-	}
-	ep, err := m.endpoint(ctx)
-	if err != nil {
-		return "", err
-	}
-	cfg, err := awsconf.Load(ctx, awsconf.Options{Region: e.Region, EndpointURL: ep.InProcess, Static: static})
+	cfg, _, err := m.awsConfig(ctx, e)
 	if err != nil {
 		return "", err
 	}

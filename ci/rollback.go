@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
 	"github.com/great-sun-group/credex-ci/internal/deploy"
 	"github.com/great-sun-group/credex-ci/internal/tfplan"
+	"github.com/great-sun-group/credex-ci/internal/verify"
 )
 
 // Rollback returns an environment's service to an earlier image through
@@ -64,13 +66,22 @@ func (m *CredexCi) Rollback(
 	if err := deploy.Guard(e, confirm); err != nil {
 		return "", err
 	}
+	var explicit []string // nil: the rollback's default checks
+	if checks != "" {
+		if explicit, err = verify.ParseChecks(checks); err != nil {
+			return "", fmt.Errorf("--checks: %w; nothing was done", err)
+		}
+		if err := deploy.CheckRollbackChecks(explicit); err != nil {
+			return "", err
+		}
+	}
 	s, err := m.stackSteps(ctx, e, stateBucket, verificationArgs{api: api, apiURL: apiURL, checks: checks, healthPath: healthPath,
 		rolloutTimeout: rolloutTimeout, healthAttempts: healthAttempts})
 	if err != nil {
 		return "", err
 	}
 	res := deploy.Rollback(ctx, deploy.Options{
-		Env: e, Confirm: confirm, Image: image, Checks: s.v.checks, Progress: os.Stderr, Redact: s.redact,
+		Env: e, Confirm: confirm, Image: image, Checks: explicit, Progress: os.Stderr, Redact: s.redact,
 	}, s)
 	return summary(res)
 }

@@ -56,7 +56,7 @@ func (m *CredexCi) Plan(
 			return nil, err
 		}
 	}
-	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	e, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return nil, err
 	}
@@ -76,15 +76,27 @@ func (m *CredexCi) Plan(
 // container holding the saved plan at /work/tfplan, checked not to destroy
 // any database, and its summary.
 func planImage(ctx context.Context, e envs.Environment, tf *dagger.Container, image string) (*dagger.Container, tfplan.Summary, error) {
-	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-var-file=" + e.TFVarsFile, "-var=image=" + image, "-out=/work/tfplan"})
-	p, err := showPlan(ctx, tf, "/work/tfplan")
+	tf, p, err := savedPlan(ctx, tf, "terraform plan of "+e.TerraformEnv, "-var-file="+e.TFVarsFile, "-var=image="+image)
 	if err != nil {
-		return nil, tfplan.Summary{}, nothingChanged(execFailure("terraform plan of "+e.TerraformEnv, err))
-	}
-	if err := tfplan.GuardData(p); err != nil {
-		return nil, tfplan.Summary{}, nothingChanged(err)
+		return nil, tfplan.Summary{}, err
 	}
 	return tf, tfplan.Summarize(p), nil
+}
+
+// savedPlan runs `terraform plan` with vars in an initialised stack, saving
+// the plan at /work/tfplan, and reads it back, refusing a plan that would
+// destroy or replace data (tfplan.GuardData). Nothing is changed in AWS
+// either way; what names the plan in an error.
+func savedPlan(ctx context.Context, tf *dagger.Container, what string, vars ...string) (*dagger.Container, *tfplan.Plan, error) {
+	tf = tf.WithExec(append([]string{"terraform", "plan", "-input=false", "-out=/work/tfplan"}, vars...))
+	p, err := showPlan(ctx, tf, "/work/tfplan")
+	if err != nil {
+		return nil, nil, nothingChanged(execFailure(what, err))
+	}
+	if err := tfplan.GuardData(p); err != nil {
+		return nil, nil, nothingChanged(err)
+	}
+	return tf, p, nil
 }
 
 // Apply exactly a saved plan (from plan) to an environment. The plan is
@@ -102,7 +114,7 @@ func (m *CredexCi) Apply(
 	// +optional
 	stateBucket string,
 ) (string, error) {
-	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	e, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return "", err
 	}
@@ -156,7 +168,7 @@ func (m *CredexCi) Drift(
 			return "", err
 		}
 	}
-	e, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	e, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return "", err
 	}
@@ -174,7 +186,7 @@ func (m *CredexCi) Drift(
 	var drifted []byte
 	var stderr string
 	if code == 2 {
-		if drifted, err = planJSON(ctx, tf, "/work/tfplan"); err != nil {
+		if drifted, err = terraformJSON(ctx, tf, "show", "-json", "/work/tfplan"); err != nil {
 			return "", execFailure("terraform show", err)
 		}
 	} else if code != 0 {
@@ -200,28 +212,24 @@ func (m *CredexCi) Registry(
 	// +optional
 	stateBucket string,
 ) (string, error) {
-	e, tf, err := m.terraformInit(ctx, env, "registry", stateBucket)
+	e, tf, err := m.terraformInit(ctx, env, envs.StackRegistry, stateBucket)
 	if err != nil {
 		return "", err
 	}
-	tf = tf.WithExec([]string{"terraform", "plan", "-input=false", "-out=/work/tfplan",
-		"-var=aws_account_id=" + e.AccountID, "-var=aws_region=" + e.Region, "-var=environment=" + e.TerraformEnv})
-	p, err := showPlan(ctx, tf, "/work/tfplan")
+	tf, _, err = savedPlan(ctx, tf, "terraform plan of the "+e.TerraformEnv+" registry",
+		"-var=aws_account_id="+e.AccountID, "-var=aws_region="+e.Region, "-var=environment="+e.TerraformEnv)
 	if err != nil {
-		return "", nothingChanged(execFailure("terraform plan of the "+e.TerraformEnv+" registry", err))
-	}
-	if err := tfplan.GuardData(p); err != nil {
-		return "", nothingChanged(err)
+		return "", err
 	}
 	tf = tf.WithExec([]string{"terraform", "apply", "-input=false", "/work/tfplan"})
 	if _, err := tf.Sync(ctx); err != nil {
 		return "", applyFailed("terraform apply of the "+e.TerraformEnv+" registry", err)
 	}
-	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+	js, err := outputJSON(ctx, tf)
 	if err != nil {
-		return "", execFailure("the "+e.TerraformEnv+" registry was applied, but reading its outputs failed; run registry again (a no-op now)", err)
+		return "", fmt.Errorf("the %s registry was applied, but reading its outputs failed; run registry again (a no-op now): %w", e.TerraformEnv, err)
 	}
-	r, err := tfoutputs.ParseRegistry([]byte(js))
+	r, err := tfoutputs.ParseRegistry(js)
 	if err != nil {
 		return "", fmt.Errorf("the %s registry was applied, but %w", e.TerraformEnv, err)
 	}
@@ -257,7 +265,9 @@ func (m *CredexCi) TerraformPolicy(ctx context.Context) error {
 }
 
 // terraformInit resolves the environment and returns a Terraform container
-// for one stack ("." or "registry") with its state backend initialised.
+// for one stack (envs.StackMain or envs.StackRegistry) with its state
+// backend initialised (path-style against an --aws-endpoint: an emulator
+// reached by a host name serves buckets by path).
 func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket string) (envs.Environment, *dagger.Container, error) {
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
@@ -270,10 +280,7 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 	if stateBucket == "" {
 		stateBucket = e.DefaultStateBucket()
 	}
-	key := e.StateKey
-	if stack == "registry" {
-		key = e.RegistryStateKey
-	}
+	initArgs, key := e.TerraformInit(stack, stateBucket, ep.Set())
 	tf := dag.Container().From(m.TerraformImage).
 		WithMountedCache("/terraform-plugins", dag.CacheVolume(terraformPluginCache)).
 		WithEnvVariable("TF_PLUGIN_CACHE_DIR", "/terraform-plugins").
@@ -282,16 +289,6 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 		WithDirectory("/terraform", m.Terraform).
 		WithDirectory("/work", dag.Directory()).
 		WithWorkdir(path.Join("/terraform", stack))
-	initArgs := []string{"terraform", "init", "-input=false",
-		"-backend-config=bucket=" + stateBucket,
-		"-backend-config=key=" + key,
-		"-backend-config=region=" + e.Region}
-	if ep.Set() {
-		// An emulator reached by a host name (a service binding) serves
-		// buckets by path, not as <bucket>.<host>; tried on the engine, only
-		// the backend's own setting does this (not AWS_S3_USE_PATH_STYLE).
-		initArgs = append(initArgs, "-backend-config=use_path_style=true")
-	}
 	tf = m.withAWS(tf, e.Region, ep).
 		// AWS state changes between runs: never reuse a cached result.
 		WithEnvVariable("CREDEX_CI_RUN", time.Now().UTC().Format(time.RFC3339Nano)).
@@ -321,20 +318,22 @@ func nothingChanged(err error) error {
 
 // showPlan reads a saved plan as JSON.
 func showPlan(ctx context.Context, tf *dagger.Container, planFile string) (*tfplan.Plan, error) {
-	js, err := planJSON(ctx, tf, planFile)
+	js, err := terraformJSON(ctx, tf, "show", "-json", planFile)
 	if err != nil {
 		return nil, err
 	}
 	return tfplan.Parse(js)
 }
 
-// planJSON is `terraform show -json` of a saved plan. The JSON can hold the
-// prior state's sensitive values, so the exec's own shell writes it to a
-// file: Dagger copies an exec's stdout into its progress output, traces and
+// terraformJSON runs a terraform command that prints JSON (show -json,
+// output -json) and returns what it printed. That JSON can hold sensitive
+// values (a plan's prior state; an output marked sensitive, which output
+// -json prints in the clear), so the exec's own shell writes it to a file:
+// Dagger copies an exec's stdout into its progress output, traces and
 // telemetry even with RedirectStdout, but never what a shell redirects.
-func planJSON(ctx context.Context, tf *dagger.Container, planFile string) ([]byte, error) {
-	js, err := tf.WithExec([]string{"sh", "-c", `terraform show -json "$1" > /work/plan.json`, "sh", planFile}).
-		File("/work/plan.json").Contents(ctx)
+func terraformJSON(ctx context.Context, tf *dagger.Container, args ...string) ([]byte, error) {
+	js, err := tf.WithExec(append([]string{"sh", "-c", `terraform "$@" > /work/terraform.json`, "sh"}, args...)).
+		File("/work/terraform.json").Contents(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -344,20 +343,29 @@ func planJSON(ctx context.Context, tf *dagger.Container, planFile string) ([]byt
 // terraformOutputs reads an environment's stack outputs (the contract in
 // docs/terraform.md), requiring only those the caller needs.
 func (m *CredexCi) terraformOutputs(ctx context.Context, env, stateBucket string, need tfoutputs.Need) (tfoutputs.Outputs, error) {
-	_, tf, err := m.terraformInit(ctx, env, ".", stateBucket)
+	_, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return tfoutputs.Outputs{}, err
 	}
 	return stackOutputs(ctx, tf, need)
 }
 
-// stackOutputs is `terraform output -json` of an initialised stack.
-func stackOutputs(ctx context.Context, tf *dagger.Container, need tfoutputs.Need) (tfoutputs.Outputs, error) {
-	js, err := tf.WithExec([]string{"terraform", "output", "-json"}).Stdout(ctx)
+// outputJSON is `terraform output -json` of an initialised stack.
+func outputJSON(ctx context.Context, tf *dagger.Container) ([]byte, error) {
+	js, err := terraformJSON(ctx, tf, "output", "-json")
 	if err != nil {
-		return tfoutputs.Outputs{}, execFailure("terraform output", err)
+		return nil, execFailure("terraform output", err)
 	}
-	return tfoutputs.ParseFor([]byte(js), need)
+	return js, nil
+}
+
+// stackOutputs are the outputs of an initialised stack that need requires.
+func stackOutputs(ctx context.Context, tf *dagger.Container, need tfoutputs.Need) (tfoutputs.Outputs, error) {
+	js, err := outputJSON(ctx, tf)
+	if err != nil {
+		return tfoutputs.Outputs{}, err
+	}
+	return tfoutputs.ParseFor(js, need)
 }
 
 // deployedImage is the image of the environment's last apply (the stack's

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
-	"github.com/great-sun-group/credex-ci/internal/awsconf"
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/integration"
 	"github.com/great-sun-group/credex-ci/internal/report"
@@ -195,18 +194,7 @@ func (m *CredexCi) verifyConfig(ctx context.Context, e envs.Environment, v verif
 	if err := v.tune.Apply(&cfg); err != nil {
 		return cfg, err
 	}
-	static, err := m.staticCredentials(ctx)
-	if err != nil {
-		return cfg, err
-	}
-	if static != nil {
-		cfg.Redact = []string{static.AccessKeyID, static.SecretAccessKey, static.SessionToken}
-	}
-	ep, err := m.endpoint(ctx)
-	if err != nil {
-		return cfg, err
-	}
-	if cfg.AWS, err = awsconf.Load(ctx, awsconf.Options{Region: e.Region, EndpointURL: ep.InProcess, Static: static}); err != nil {
+	if cfg.AWS, cfg.Redact, err = m.awsConfig(ctx, e); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
@@ -224,31 +212,6 @@ func (m *CredexCi) loadEnv(ctx context.Context, name string) (envs.Environment, 
 		return e, fmt.Errorf("reading terraform/%s: %w", e.TFVarsFile, err)
 	}
 	return envs.FromTFVars(name, []byte(tfvars))
-}
-
-// staticCredentials reads the constructor's AWS secrets, in memory only;
-// nil when none were given (the usual chain applies).
-func (m *CredexCi) staticCredentials(ctx context.Context) (*awsconf.StaticCredentials, error) {
-	if m.AwsAccessKeyID == nil && m.AwsSecretAccessKey == nil {
-		return nil, nil
-	}
-	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
-		return nil, errors.New("pass both --aws-access-key-id and --aws-secret-access-key (e.g. env://AWS_ACCESS_KEY_ID and env://AWS_SECRET_ACCESS_KEY)")
-	}
-	var c awsconf.StaticCredentials
-	var err error
-	if c.AccessKeyID, err = m.AwsAccessKeyID.Plaintext(ctx); err != nil {
-		return nil, fmt.Errorf("reading --aws-access-key-id: %w", err)
-	}
-	if c.SecretAccessKey, err = m.AwsSecretAccessKey.Plaintext(ctx); err != nil {
-		return nil, fmt.Errorf("reading --aws-secret-access-key: %w", err)
-	}
-	if m.AwsSessionToken != nil {
-		if c.SessionToken, err = m.AwsSessionToken.Plaintext(ctx); err != nil {
-			return nil, fmt.Errorf("reading --aws-session-token: %w", err)
-		}
-	}
-	return &c, nil
 }
 
 // containerSuite runs the app's integration suite (npm run

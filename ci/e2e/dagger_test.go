@@ -18,6 +18,7 @@
 //	CREDEX_CI_E2E_DAGGER           the CLI to run (default: dagger on PATH)
 //	CREDEX_CI_E2E_NODE_IMAGE       passed as --node-image (a mirror of the Node image)
 //	CREDEX_CI_E2E_TERRAFORM_IMAGE  passed as --terraform-image (a mirror of the Terraform image)
+//	CREDEX_CI_E2E_NEO4J_IMAGE      passed as --neo4j-image (a mirror of the Neo4j image, for --env=local)
 //	CREDEX_CI_E2E_TIMEOUT          the longest one CLI run may take (Go duration, default 20m)
 package e2e
 
@@ -51,6 +52,7 @@ const (
 	envDaggerCLI      = "CREDEX_CI_E2E_DAGGER"
 	envNodeImage      = "CREDEX_CI_E2E_NODE_IMAGE"
 	envTerraformImage = "CREDEX_CI_E2E_TERRAFORM_IMAGE"
+	envNeo4jImage     = "CREDEX_CI_E2E_NEO4J_IMAGE"
 	envTimeout        = "CREDEX_CI_E2E_TIMEOUT"
 )
 
@@ -105,8 +107,9 @@ type opts struct {
 // call runs `dagger --progress=plain call -m <repo root> <mirror flags>
 // args...` from the repository root, as a person would type it there:
 // relative paths in args (--source=examples/ledger-api) are relative to the
-// root. The mirror flags are --node-image and --terraform-image when
-// CREDEX_CI_E2E_NODE_IMAGE or CREDEX_CI_E2E_TERRAFORM_IMAGE are set; they
+// root. The mirror flags are --node-image, --terraform-image and
+// --neo4j-image when CREDEX_CI_E2E_NODE_IMAGE, CREDEX_CI_E2E_TERRAFORM_IMAGE
+// or CREDEX_CI_E2E_NEO4J_IMAGE are set; they
 // are constructor flags, so args start with further constructor flags or
 // with the function.
 func call(t *testing.T, args ...string) run {
@@ -179,6 +182,9 @@ func mirrorFlags() []string {
 	}
 	if image := os.Getenv(envTerraformImage); image != "" {
 		flags = append(flags, "--terraform-image="+image)
+	}
+	if image := os.Getenv(envNeo4jImage); image != "" {
+		flags = append(flags, "--neo4j-image="+image)
 	}
 	return flags
 }

@@ -71,9 +71,10 @@ func TestHarnessCallsTheModuleAtTheRootWithTheMirrors(t *testing.T) {
 	cli, dir := fakeCLI(t, daggerVersion)
 	t.Setenv(envNodeImage, "mirror.example/node:22@sha256:abc")
 	t.Setenv(envTerraformImage, "")
+	t.Setenv(envNeo4jImage, "mirror.example/neo4j:5@sha256:def")
 	r := execCLI(t, cli, opts{Env: []string{"FAKE_EXIT=3", "FAKE_SECRET=from-opts"}}, callArgs(t, []string{"--source=examples/ledger-api", "test"}))
 
-	want := []string{"--progress=plain", "call", "-m", repoRoot(t), "--node-image=mirror.example/node:22@sha256:abc", "--source=examples/ledger-api", "test"}
+	want := []string{"--progress=plain", "call", "-m", repoRoot(t), "--node-image=mirror.example/node:22@sha256:abc", "--neo4j-image=mirror.example/neo4j:5@sha256:def", "--source=examples/ledger-api", "test"}
 	if got := readLines(t, filepath.Join(dir, "args")); !slices.Equal(got, want) {
 		t.Errorf("args = %q, want %q", got, want)
 	}

@@ -206,7 +206,7 @@ func newDeployment(o Options, stack Stack) *deployment {
 		o.Checks = verify.AllChecks
 	}
 	res := &Result{Env: o.Env, Revision: o.Revision, mask: masker.Mask}
-	for _, c := range []string{verify.CheckRollout, verify.CheckStatus, verify.CheckHealth} {
+	for _, c := range rollbackCheckNames {
 		if slices.Contains(o.Checks, c) {
 			res.rollbackChecks = append(res.rollbackChecks, c)
 		}
@@ -369,10 +369,7 @@ func verdict(rep *report.Report, err error) error {
 func (d *deployment) decide(ctx context.Context) Decision {
 	t, r := d.res.Timeline, d.res
 	prev := r.Previous.Image
-	back := "dagger call rollback --env=" + d.o.Env.Name
-	if prev != "" {
-		back += " --image=" + prev
-	}
+	back := RollbackCommand(d.o.Env, prev)
 	switch {
 	case t.Outcome(StageApply) == Failed || t.Outcome(StageApply) == Cancelled:
 		return Decision{Reason: "the apply stopped part-way, so nothing was verified; run plan to see what is left, or `" + back + "` to return to the previous image"}
@@ -392,6 +389,20 @@ func (d *deployment) decide(ctx context.Context) Decision {
 		return Decision{Reason: "no rollback: the image deployed before is this same image"}
 	}
 	return Decision{Do: true, Image: prev, Reason: "verification failed after the apply: rolling back to " + prev + ", the image deployed before"}
+}
+
+// RollbackCommand is the command that returns e to image (the one before
+// the current one when empty), as the summary suggests it: production's
+// needs --confirm=prod, like every rollback there (Guard).
+func RollbackCommand(e envs.Environment, image string) string {
+	cmd := "dagger call rollback --env=" + e.Name
+	if e.Protected {
+		cmd += " --confirm=" + e.Name
+	}
+	if image != "" {
+		cmd += " --image=" + image
+	}
+	return cmd
 }
 
 func firstLine(s string) string {

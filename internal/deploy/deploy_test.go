@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -462,19 +460,6 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-func TestTheSummaryIsAppendedToTheGitHubStepSummary(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "summary.md")
-	t.Setenv("GITHUB_STEP_SUMMARY", path)
-	res := Run(context.Background(), Options{Env: stage(t), Revision: revision}, newFake())
-	if ok, err := res.AppendStepSummary(); !ok || err != nil {
-		t.Fatalf("appended %t, %v", ok, err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil || !strings.Contains(string(b), "## ✅ Deployed to stage (staging)") {
-		t.Errorf("step summary %q (%v)", b, err)
-	}
-}
-
 func TestPublishMustReturnADigest(t *testing.T) {
 	f := &tagOnly{newFake()}
 	res := Run(context.Background(), Options{Env: stage(t), Revision: revision}, f)
@@ -488,4 +473,38 @@ type tagOnly struct{ *fake }
 func (f *tagOnly) Publish(ctx context.Context) (string, error) {
 	_, err := f.fake.Publish(ctx)
 	return repo + ":" + revision, err
+}
+
+// The rollback the summary suggests runs as written: production's carries
+// --confirm=prod, which rollback requires there.
+func TestTheSuggestedRollbackPassesTheGuard(t *testing.T) {
+	for _, e := range []envs.Environment{stage(t), prod(t)} {
+		cmd := RollbackCommand(e, oldImage)
+		confirm := ""
+		if _, after, ok := strings.Cut(cmd, "--confirm="); ok {
+			confirm, _, _ = strings.Cut(after, " ")
+		}
+		if err := Guard(e, confirm); err != nil || !strings.HasSuffix(cmd, " --image="+oldImage) {
+			t.Errorf("%s: %q: %v", e.Name, cmd, err)
+		}
+	}
+	if got := RollbackCommand(prod(t), ""); got != "dagger call rollback --env=prod --confirm=prod" {
+		t.Errorf("without an image: %q", got)
+	}
+}
+
+func TestARollbackRefusesChecksItDoesNotRun(t *testing.T) {
+	for _, ok := range [][]string{nil, {verify.CheckRollout}, {verify.CheckRollout, verify.CheckStatus, verify.CheckHealth}} {
+		if err := CheckRollbackChecks(ok); err != nil {
+			t.Errorf("%v: %v", ok, err)
+		}
+	}
+	err := CheckRollbackChecks([]string{verify.CheckRollout, verify.CheckBench})
+	if err == nil || err.Error() != "--checks: a rollback verifies its rollout with rollout,status,health only, not bench; nothing was done" {
+		t.Errorf("err = %v", err)
+	}
+	res := Rollback(context.Background(), Options{Env: stage(t), Checks: []string{verify.CheckIntegration}}, nil)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "not integration") {
+		t.Errorf("Rollback err = %v (it must refuse before calling any step: steps are nil)", res.Err)
+	}
 }

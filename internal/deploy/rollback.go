@@ -3,8 +3,11 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/great-sun-group/credex-ci/internal/tfplan"
+	"github.com/great-sun-group/credex-ci/internal/verify"
 )
 
 // StagePrevious finds the image an on-demand rollback returns to.
@@ -29,6 +32,10 @@ func Rollback(ctx context.Context, o Options, steps RollbackSteps) *Result {
 	res := d.res
 	res.OnDemand = true
 	if err := Guard(o.Env, o.Confirm); err != nil {
+		res.Err = err
+		return res
+	}
+	if err := CheckRollbackChecks(o.Checks); err != nil {
 		res.Err = err
 		return res
 	}
@@ -69,4 +76,20 @@ func Rollback(ctx context.Context, o Options, steps RollbackSteps) *Result {
 	res.Timeline = Graph{Stages: append(stages, rollback...), Progress: o.Progress, Mask: res.mask}.Run(ctx)
 	res.Err = res.Timeline.Err
 	return res
+}
+
+// rollbackCheckNames are the checks a rollback's rollout is verified with:
+// the integration suite and the benchmark judge a release, not a return to
+// one already judged.
+var rollbackCheckNames = []string{verify.CheckRollout, verify.CheckStatus, verify.CheckHealth}
+
+// CheckRollbackChecks refuses, before anything runs, checks a rollback
+// does not run, rather than passing over them in silence.
+func CheckRollbackChecks(checks []string) error {
+	for _, c := range checks {
+		if !slices.Contains(rollbackCheckNames, c) {
+			return fmt.Errorf("--checks: a rollback verifies its rollout with %s only, not %s; nothing was done", strings.Join(rollbackCheckNames, ","), c)
+		}
+	}
+	return nil
 }

@@ -73,7 +73,7 @@ func (r *Result) Changes() (changed, unchanged []string) {
 // rollbackChanges adds what a rollback changed.
 func (r *Result) rollbackChanges(changed, unchanged []string) ([]string, []string) {
 	t := r.Timeline
-	again := "`dagger call rollback --env=" + r.Env.Name + " --image=" + r.Rollback.Image + "`"
+	again := "`" + RollbackCommand(r.Env, r.Rollback.Image) + "`"
 	switch {
 	case t.Outcome(StageRollbackApply) == Skipped:
 		unchanged = append(unchanged, fmt.Sprintf("Rollback: the stack already deployed `%s`; nothing to apply.", r.Rollback.Image))
@@ -264,13 +264,6 @@ func (r *Result) Markdown() string {
 		b.WriteString("\n### ↩️ Rollback to the previous image\n\n" + demote(r.RollbackReport.Markdown(), 2))
 	}
 	return b.String()
-}
-
-// AppendStepSummary appends the Markdown summary to $GITHUB_STEP_SUMMARY
-// when set (where the process sees it: a runner step, not a Dagger
-// function's container).
-func (r *Result) AppendStepSummary() (bool, error) {
-	return report.AppendStepSummary(r.Markdown())
 }
 
 // demote turns the verification report's headings levels down, under the

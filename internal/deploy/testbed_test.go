@@ -30,7 +30,8 @@ import (
 // apply registers a task definition and updates the service, the
 // verification is internal/verify's (rollout watcher, status, GET /health of
 // a local app), and the rollback takes the same real path back. What needs
-// containers (tests, build, publish) or Terraform is a stand-in here; the
+// containers (tests, build, publish) or Terraform is a stand-in here (the
+// real terraform applying the bed's stack is terraform_test.go's); the
 // Dagger wiring of those is covered by ci/e2e.
 
 // step is the simulator's rollout step: a rollout settles in a few steps.
@@ -161,13 +162,19 @@ func (s *bedSteps) deployImage(ctx context.Context, image string) (string, error
 
 func (s *bedSteps) Verify(ctx context.Context, t Target, checks []string) (*report.Report, error) {
 	s.called(StageVerify)
-	p, err := verify.PolicyFor(s.env.Name)
+	return verifyOnBed(ctx, s.cfg, s.env, t, checks)
+}
+
+// verifyOnBed is internal/verify's verification of a target on the bed,
+// with the environment's policy cut to a test's waits.
+func verifyOnBed(ctx context.Context, cfg aws.Config, env envs.Environment, t Target, checks []string) (*report.Report, error) {
+	p, err := verify.PolicyFor(env.Name)
 	if err != nil {
 		return nil, err
 	}
 	p.RolloutTimeout, p.HealthAttempts, p.HealthMaxBackoff = 30*time.Second, 2, 50*time.Millisecond
 	return verify.Run(ctx, verify.Config{
-		Env: s.env, AWS: s.cfg, Policy: p, Checks: checks,
+		Env: env, AWS: cfg, Policy: p, Checks: checks,
 		Target: report.Target{TaskDefinition: t.TaskDefinition, URL: t.URL, Revision: t.Revision},
 	}), nil
 }

@@ -203,6 +203,35 @@ func (e Environment) AppSecretName() string { return "credex-core-" + e.Terrafor
 // name terraform/bootstrap gives it. It needs AccountID (see Load).
 func (e Environment) DefaultStateBucket() string { return "credex-terraform-state-" + e.AccountID }
 
+// Stacks of an environment: the main stack (terraform/) and the registry
+// stack (terraform/registry, the ECR repository), each with its own state.
+const (
+	StackMain     = "."
+	StackRegistry = "registry"
+)
+
+// TerraformInit is `terraform init` of one of the environment's stacks
+// (StackMain or StackRegistry) with its S3 backend: the state in bucket
+// (DefaultStateBucket unless the operator chose another) under the stack's
+// key, which it returns too. pathStyle addresses the bucket by path, as an AWS endpoint reached by
+// a host name (an emulator, the test bed) needs: tried on a Dagger engine,
+// only the backend's own use_path_style does this (not
+// AWS_S3_USE_PATH_STYLE).
+func (e Environment) TerraformInit(stack, bucket string, pathStyle bool) (args []string, key string) {
+	key = e.StateKey
+	if stack == StackRegistry {
+		key = e.RegistryStateKey
+	}
+	args = []string{"terraform", "init", "-input=false",
+		"-backend-config=bucket=" + bucket,
+		"-backend-config=key=" + key,
+		"-backend-config=region=" + e.Region}
+	if pathStyle {
+		args = append(args, "-backend-config=use_path_style=true")
+	}
+	return args, key
+}
+
 // NodeEnv is the NODE_ENV the application runs with: the Terraform
 // environment's name in AWS (as the task definition sets it), and
 // "development" locally, the value Node tooling expects on a developer's

@@ -200,3 +200,23 @@ func TestTheStackSetsPortAndHealthCheckPath(t *testing.T) {
 		}
 	}
 }
+
+// Each stack's state has its own key; an endpoint reached by a host name
+// gets path-style addressing.
+func TestTerraformInitOfEachStack(t *testing.T) {
+	e, err := Lookup("stage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Region = "af-south-1"
+	args, key := e.TerraformInit(StackMain, "bucket-1", false)
+	want := []string{"terraform", "init", "-input=false", "-backend-config=bucket=bucket-1",
+		"-backend-config=key=credex-core/staging/terraform.tfstate", "-backend-config=region=af-south-1"}
+	if key != e.StateKey || strings.Join(args, " ") != strings.Join(want, " ") {
+		t.Errorf("main stack: %v, %s", args, key)
+	}
+	args, key = e.TerraformInit(StackRegistry, "bucket-1", true)
+	if key != e.RegistryStateKey || !slices.Contains(args, "-backend-config=key="+e.RegistryStateKey) || args[len(args)-1] != "-backend-config=use_path_style=true" {
+		t.Errorf("registry stack with an endpoint: %v, %s", args, key)
+	}
+}

@@ -1,6 +1,8 @@
 package repocheck
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,10 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/great-sun-group/credex-ci/internal/deploy"
+	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/report"
 )
 
 // usesLine is a step's or a job's `uses:`; pinnedUses one pinned by a full
@@ -230,30 +236,40 @@ func TestDeployWorkflow(t *testing.T) {
 	}
 }
 
-// The job outputs come from the deploy report's table: the script reads a
-// report in internal/deploy's Markdown and leaves out what a report without
-// a deploy does not hold.
+// The job outputs come from the deploy report's table: the script reads
+// the summary internal/deploy renders (a real deploy.Result, so a change of
+// its format breaks this test) and leaves out what a report of a deploy
+// that stopped before publishing does not hold.
 func TestDeployOutputsScript(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
 	script := filepath.Join(repoRoot(t), ".github", "scripts", "deploy-outputs.sh")
-	digest := strings.Repeat("ab", 32)
-	cases := map[string]struct{ report, want string }{
-		"deployed": {"## ✅ Deployed to stage (staging)\n\n| Deploy | |\n| --- | --- |\n" +
-			"| Image | `123456789012.dkr.ecr.af-south-1.amazonaws.com/credex-core-staging@sha256:" + digest + "` |\n" +
-			"| Revision | `0123456789abcdef0123456789abcdef01234567` |\n| Task definition | `credex-core-staging:43` |\n" +
-			"| Previous image | `123456789012.dkr.ecr.af-south-1.amazonaws.com/credex-core-staging@sha256:" + strings.Repeat("cd", 32) + "` |\n",
-			"image=123456789012.dkr.ecr.af-south-1.amazonaws.com/credex-core-staging@sha256:" + digest + "\nimage-digest=sha256:" + digest +
-				"\ntask-definition=credex-core-staging:43\ntask-definition-revision=43\n"},
-		"refused": {"## ❌ Deploy to prod (production) refused\n\ndeploying to production needs an explicit confirmation\n", ""},
-		"no digest": {"| Image | `credex-core:latest` |\n| Task definition | `credex-core-staging:43` |\n",
-			"task-definition=credex-core-staging:43\ntask-definition-revision=43\n"},
+	image := "123456789012.dkr.ecr.af-south-1.amazonaws.com/credex-core-staging@sha256:" + strings.Repeat("ab", 32)
+	previous := "123456789012.dkr.ecr.af-south-1.amazonaws.com/credex-core-staging@sha256:" + strings.Repeat("cd", 32)
+	deployed := "image=" + image + "\nimage-digest=sha256:" + strings.Repeat("ab", 32) +
+		"\ntask-definition=credex-core-staging:43\ntask-definition-revision=43\n"
+	cases := map[string]struct {
+		env   string
+		steps *outputSteps
+		want  string
+	}{
+		"deployed": {"stage", &outputSteps{image: image, previous: previous, changes: 2}, deployed},
+		// An identical re-run applies nothing: what runs is what ran.
+		"nothing to apply":  {"stage", &outputSteps{image: image, previous: image, changes: 0}, deployed},
+		"unit tests failed": {"stage", &outputSteps{image: image, previous: previous, testsFail: true}, ""},
+		"refused":           {"prod", &outputSteps{image: image, previous: previous}, ""},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
+			e, err := envs.Lookup(c.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.AccountID, e.Region = "123456789012", "af-south-1"
+			res := deploy.Run(t.Context(), deploy.Options{Env: e, Revision: strings.Repeat("0123456789", 4)}, c.steps)
 			report := filepath.Join(t.TempDir(), "report.md")
-			if err := os.WriteFile(report, []byte(c.report), 0o644); err != nil {
+			if err := os.WriteFile(report, []byte(res.Markdown()), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			out, err := exec.Command("bash", script, report).CombinedOutput()
@@ -261,10 +277,53 @@ func TestDeployOutputsScript(t *testing.T) {
 				t.Fatalf("%v: %s", err, out)
 			}
 			if string(out) != c.want {
-				t.Errorf("outputs:\n%s\nwant:\n%s", out, c.want)
+				t.Errorf("outputs:\n%s\nwant:\n%s\nfrom the report:\n%s", out, c.want, res.Markdown())
 			}
 		})
 	}
+}
+
+// outputSteps are a deploy's stages that succeed at once (unless the unit
+// tests are told to fail): publish returns image; the stack deployed
+// previous as task definition revision 43, which an apply replaces with 43
+// too (the revision this deploy's plan registers).
+type outputSteps struct {
+	image, previous string
+	changes         int
+	testsFail       bool
+}
+
+const outputTaskDefinition = "arn:aws:ecs:af-south-1:123456789012:task-definition/credex-core-staging:43"
+
+func (s *outputSteps) Preflight(context.Context) (string, error) {
+	return "arn:aws:iam::123456789012:role/credex-ci-deploy", nil
+}
+func (s *outputSteps) UnitTests(context.Context) error {
+	if s.testsFail {
+		return errors.New("the tests (npm run test): `npm run test` failed with exit code 1")
+	}
+	return nil
+}
+func (s *outputSteps) Build(context.Context) error { return nil }
+func (s *outputSteps) Registry(context.Context) (string, error) {
+	return strings.Split(s.image, "@")[0], nil
+}
+func (s *outputSteps) Init(context.Context) (deploy.Deployed, error) {
+	return deploy.Deployed{Image: s.previous, TaskDefinition: outputTaskDefinition, URL: "https://api.stage.example", Container: "credex-core"}, nil
+}
+func (s *outputSteps) Publish(context.Context) (string, error) { return s.image, nil }
+func (s *outputSteps) Plan(_ context.Context, image string) (deploy.Plan, error) {
+	return deploy.Plan{Image: image, Changes: s.changes, Summary: "0 to add, 1 to change, 0 to destroy"}, nil
+}
+func (s *outputSteps) Apply(context.Context, deploy.Plan) (deploy.Applied, error) {
+	return deploy.Applied{TaskDefinition: outputTaskDefinition, URL: "https://api.stage.example"}, nil
+}
+func (s *outputSteps) Verify(_ context.Context, t deploy.Target, checks []string) (*report.Report, error) {
+	rep := &report.Report{Environment: "stage", Target: report.Target{TaskDefinition: t.TaskDefinition, URL: t.URL}}
+	for _, c := range checks {
+		rep.Add(report.Check{Name: c, Verdict: report.Pass, Summary: c + " ok"})
+	}
+	return rep, nil
 }
 
 // The e2e job's default Node mirror is the same image (digest) as the

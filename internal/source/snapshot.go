@@ -32,3 +32,15 @@ func (s Snapshot) name() string {
 	}
 	return s.Name
 }
+
+// ContextExclusions are the paths of a source that never reach a build
+// context (Dagger's glob patterns, as in +ignore and Directory.Filter):
+// version control, dependencies installed on the host, local build output
+// (dist/, credex-core's build/ at the root: the Dockerfile compiles the
+// service), coverage, Terraform's working files, and .env files, which hold
+// secrets. The module's constructor filters --source with them, however
+// the directory arrived (an explicit --source, the default path, or a
+// SOURCE= line of the .env beside dagger.json); its +ignore pragma, which
+// keeps them from being uploaded at all, must list the same
+// (internal/repocheck checks it).
+var ContextExclusions = []string{".git", "**/node_modules", "**/dist", "build", "**/dist-test", "**/coverage", "**/.terraform", "**/.env", "**/.env.*"}

@@ -29,3 +29,13 @@ func WriteTerraformDir(dir, account, region string) error {
 	}
 	return nil
 }
+
+// TerraformEnv is the environment a terraform run against the bed needs,
+// as KEY=value (tfrun.Terraform.Run's env): the AWS provider and the S3
+// backend reach the bed's endpoint with its static credentials, in its
+// region, never AWS. Init the stack with envs.Environment.TerraformInit and
+// path-style addressing, as the pipeline does with an endpoint.
+func (b *Bed) TerraformEnv() []string {
+	return []string{"AWS_ENDPOINT_URL=" + b.URL, "AWS_ACCESS_KEY_ID=" + AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + SecretAccessKey,
+		"AWS_REGION=" + b.Region, "AWS_EC2_METADATA_DISABLED=true"}
+}

@@ -79,7 +79,7 @@ func Parse(data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("reading the plan JSON: no format_version; is this the output of `terraform show -json <planfile>`?")
 	}
 	if !strings.HasPrefix(p.FormatVersion, "1.") {
-		return nil, fmt.Errorf("reading the plan JSON: format_version %s is not supported (want 1.x); use Terraform or OpenTofu 1.x", p.FormatVersion)
+		return nil, fmt.Errorf("reading the plan JSON: format_version %s is not supported (want 1.x): use Terraform 1.x (the pipeline runs 1.11)", p.FormatVersion)
 	}
 	return &p, nil
 }

@@ -110,6 +110,16 @@ func Find(dir string, providers ...Provider) (*Terraform, error) {
 	return &Terraform{Path: path, Version: v.Version, Mirror: abs, CLIConfig: config}, nil
 }
 
+// ForStack is Find for the providers a stack's .terraform.lock.hcl
+// selects (lockFile), with the CLI configuration written into dir.
+func ForStack(lockFile, dir string) (*Terraform, error) {
+	providers, err := LockedProviders(lockFile)
+	if err != nil {
+		return nil, err
+	}
+	return Find(dir, providers...)
+}
+
 // platform is Terraform's name for this machine's platform: linux_amd64.
 func platform() string { return runtime.GOOS + "_" + runtime.GOARCH }
 
