@@ -1,3 +1,12 @@
+locals {
+  # Tags on every resource, whichever region it is in.
+  default_tags = merge(var.tags, {
+    Project     = "credex-core"
+    Environment = var.environment
+    ManagedBy   = "terraform"
+  })
+}
+
 provider "aws" {
   region = var.aws_region
 
@@ -5,11 +14,7 @@ provider "aws" {
   allowed_account_ids = [var.aws_account_id]
 
   default_tags {
-    tags = merge(var.tags, {
-      Project     = "credex-core"
-      Environment = var.environment
-      ManagedBy   = "terraform"
-    })
+    tags = local.default_tags
   }
 }
 
@@ -22,10 +27,6 @@ provider "aws" {
   allowed_account_ids = [var.aws_account_id]
 
   default_tags {
-    tags = merge(var.tags, {
-      Project     = "credex-core"
-      Environment = var.environment
-      ManagedBy   = "terraform"
-    })
+    tags = local.default_tags
   }
 }

@@ -80,6 +80,11 @@ func checkEncryption(c *checker, s *stack) {
 		}
 	}
 	for _, b := range s.blocks("module", "") {
+		if src := attrString(b.Body, "source"); strings.HasSuffix(src, "private-bucket") {
+			if _, ok := b.Body.Attributes["kms_key_arn"]; !ok && !accessLogTarget(s, b.file.dir, "module", b.Labels[0]) {
+				c.report(RuleEncryption, b.DefRange(), "%s makes a bucket encrypted with S3's own key (AES256): pass kms_key_arn = a key of ours (only a load balancer's access-log bucket must keep AES256)", b.name())
+			}
+		}
 		if src := attrString(b.Body, "source"); strings.HasSuffix(src, "modules/registry") {
 			if _, ok := b.Body.Attributes["kms_key_arn"]; !ok {
 				c.report(RuleEncryption, b.DefRange(), "%s creates the ECR repository without kms_key_arn: pass the environment's key (module.key.arn), or the images are encrypted with ECR's AES256 only", b.name())
@@ -123,12 +128,18 @@ func checkBucketKey(c *checker, s *stack, bucket, sse fileBlock) {
 // accessLogBucket reports whether a load balancer in the bucket's module
 // writes its access logs to it.
 func accessLogBucket(s *stack, bucket fileBlock) bool {
+	return accessLogTarget(s, bucket.file.dir, "aws_s3_bucket", bucket.Labels[1])
+}
+
+// accessLogTarget reports whether a load balancer in dir writes its access
+// logs to <typ>.<name> (a bucket resource, or a module making one).
+func accessLogTarget(s *stack, dir, typ, name string) bool {
 	for _, lb := range s.blocks("resource", "aws_lb") {
-		if lb.file.dir != bucket.file.dir {
+		if lb.file.dir != dir {
 			continue
 		}
 		for _, l := range nested(lb.Body, "access_logs") {
-			if a, ok := l.Body.Attributes["bucket"]; ok && references(a.Expr, "aws_s3_bucket", bucket.Labels[1]) {
+			if a, ok := l.Body.Attributes["bucket"]; ok && references(a.Expr, typ, name) {
 				return true
 			}
 		}

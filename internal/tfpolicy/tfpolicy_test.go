@@ -383,8 +383,8 @@ func TestBrokenPoliciesFail(t *testing.T) {
 		{
 			name: "access-log bucket on S3's key is fine, another bucket is not",
 			file: "modules/service/main.tf",
-			old:  "    bucket  = aws_s3_bucket.access_logs.id", new: "    bucket  = \"somewhere-else\"",
-			rule: RuleEncryption, inMessage: "encrypted with S3's own key (AES256)",
+			old:  "    bucket  = module.access_logs.bucket", new: "    bucket  = \"somewhere-else\"",
+			rule: RuleEncryption, inMessage: `module "access_logs" makes a bucket encrypted with S3's own key`,
 		},
 		{
 			name: "production backups in one region",
@@ -393,11 +393,17 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			rule: RuleBackups, inMessage: "keeps its database backups in one region",
 		},
 		{
-			name: "backup bucket without versions",
-			file: "modules/neo4j-backups/main.tf",
+			name: "buckets without versions",
+			file: "modules/private-bucket/main.tf",
 			old:  "resource \"aws_s3_bucket_versioning\" \"this\" {\n  bucket = aws_s3_bucket.this.id\n\n  versioning_configuration {\n    status = \"Enabled\"",
 			new:  "resource \"aws_s3_bucket_versioning\" \"this\" {\n  bucket = aws_s3_bucket.this.id\n\n  versioning_configuration {\n    status = \"Suspended\"",
 			rule: RuleBackups, inMessage: `resource "aws_s3_bucket" "this" keeps no versions`,
+		},
+		{
+			name: "backups on S3's own key",
+			file: "modules/neo4j-backups/main.tf",
+			old:  "  kms_key_arn     = var.kms_key_arn\n", new: "",
+			rule: RuleEncryption, inMessage: `module "bucket" makes a bucket encrypted with S3's own key`,
 		},
 	}
 	for _, tc := range cases {

@@ -134,27 +134,25 @@ func checkProperties(t *testing.T, e envs.Environment, shown string) {
 // under that region's key, without copying deletions.
 func checkBackups(t *testing.T, e envs.Environment, p shownPlan) {
 	t.Helper()
-	var source, replica *plannedResource
-	for _, b := range p.managed("aws_s3_bucket") {
-		if strings.HasPrefix(b.Address, "module.neo4j_backups.") {
-			b := b
-			switch b.Name {
-			case "this":
-				source = &b
-			case "replica":
-				replica = &b
+	const sourceModule, replicaModule = "module.neo4j_backups.module.bucket.", "module.neo4j_backups.module.replica[0]."
+	in := func(typ, module string) *plannedResource {
+		for _, r := range p.managed(typ) {
+			if strings.HasPrefix(r.Address, module) {
+				return &r
 			}
 		}
+		return nil
 	}
+	source, replica := in("aws_s3_bucket", sourceModule), in("aws_s3_bucket", replicaModule)
 	if source == nil {
 		t.Fatalf("%s plans no backup bucket", e.TerraformEnv)
 	}
 	for _, v := range p.managed("aws_s3_bucket_versioning") {
-		if strings.HasPrefix(v.Address, "module.neo4j_backups.") && v.path("versioning_configuration.0.status") != "Enabled" {
+		if v.path("versioning_configuration.0.status") != "Enabled" {
 			t.Errorf("%s: %s does not keep versions", e.TerraformEnv, v.Address)
 		}
 	}
-	if sse := p.named("aws_s3_bucket_server_side_encryption_configuration", "this"); sse == nil {
+	if sse := in("aws_s3_bucket_server_side_encryption_configuration", sourceModule); sse == nil {
 		t.Errorf("%s: the backup bucket is not encrypted", e.TerraformEnv)
 	} else if key, _ := sse.path("rule.0.apply_server_side_encryption_by_default.0.kms_master_key_id").(string); !strings.HasPrefix(key, "arn:aws:kms:") {
 		t.Errorf("%s: the backups are encrypted with %q, want the environment's key", e.TerraformEnv, key)

@@ -10,105 +10,15 @@ locals {
   replica = var.replica_region != null
 }
 
-resource "aws_s3_bucket" "this" {
-  bucket = local.bucket
-
-  tags = var.tags
-
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
 # Backups are kept retention_days; an overwritten or deleted one 7 days more
 # (versioning); an upload cut half-way is cleaned up after a day.
-resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
+module "bucket" {
+  source = "../private-bucket"
 
-  rule {
-    id     = "expire-backups"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 7
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.this]
-}
-
-data "aws_iam_policy_document" "bucket" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "this" {
-  bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.this]
+  name            = local.bucket
+  kms_key_arn     = var.kms_key_arn
+  expiration_days = var.retention_days
+  tags            = var.tags
 }
 
 # --- Copy in another region ------------------------------------------------------
@@ -137,122 +47,18 @@ resource "aws_kms_alias" "replica" {
   target_key_id = aws_kms_key.replica[0].key_id
 }
 
-resource "aws_s3_bucket" "replica" {
-  count    = local.replica ? 1 : 0
-  provider = aws.replica
+module "replica" {
+  source = "../private-bucket"
+  count  = local.replica ? 1 : 0
 
-  bucket = "${local.bucket}-${coalesce(var.replica_region, "-")}"
-
-  tags = var.tags
-
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "replica" {
-  count    = local.replica ? 1 : 0
-  provider = aws.replica
-
-  bucket = aws_s3_bucket.replica[0].id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "replica" {
-  count    = local.replica ? 1 : 0
-  provider = aws.replica
-
-  bucket = aws_s3_bucket.replica[0].id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.replica[0].arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "replica" {
-  count    = local.replica ? 1 : 0
-  provider = aws.replica
-
-  bucket = aws_s3_bucket.replica[0].id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "replica" {
-  count    = local.replica ? 1 : 0
-  provider = aws.replica
-
-  bucket = aws_s3_bucket.replica[0].id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "replica" {
-  count    = local.replica ? 1 : 0
-  provider = aws.replica
-
-  bucket = aws_s3_bucket.replica[0].id
-
-  rule {
-    id     = "expire-backups"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 7
-    }
+  providers = {
+    aws = aws.replica
   }
 
-  depends_on = [aws_s3_bucket_versioning.replica]
-}
-
-data "aws_iam_policy_document" "replica_bucket" {
-  count = local.replica ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.replica[0].arn, "${aws_s3_bucket.replica[0].arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "replica" {
-  count    = local.replica ? 1 : 0
-  provider = aws.replica
-
-  bucket = aws_s3_bucket.replica[0].id
-  policy = data.aws_iam_policy_document.replica_bucket[0].json
-
-  depends_on = [aws_s3_bucket_public_access_block.replica]
+  name            = "${local.bucket}-${coalesce(var.replica_region, "-")}"
+  kms_key_arn     = aws_kms_key.replica[0].arn
+  expiration_days = var.retention_days
+  tags            = var.tags
 }
 
 # S3 copies each new backup with the role below; deletions are not copied
@@ -278,7 +84,7 @@ data "aws_iam_policy_document" "replication_assume" {
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
-      values   = [aws_s3_bucket.this.arn]
+      values   = [module.bucket.arn]
     }
   }
 }
@@ -299,19 +105,19 @@ data "aws_iam_policy_document" "replication" {
   statement {
     sid       = "ReadTheSource"
     actions   = ["s3:GetReplicationConfiguration", "s3:ListBucket"]
-    resources = [aws_s3_bucket.this.arn]
+    resources = [module.bucket.arn]
   }
 
   statement {
     sid       = "ReadTheSourceObjects"
     actions   = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"]
-    resources = ["${aws_s3_bucket.this.arn}/*"]
+    resources = ["${module.bucket.arn}/*"]
   }
 
   statement {
     sid       = "WriteTheCopies"
     actions   = ["s3:ReplicateObject", "s3:ReplicateTags"]
-    resources = ["${aws_s3_bucket.replica[0].arn}/*"]
+    resources = ["${module.replica[0].arn}/*"]
   }
 
   statement {
@@ -350,7 +156,7 @@ resource "aws_iam_role_policy" "replication" {
 resource "aws_s3_bucket_replication_configuration" "this" {
   count = local.replica ? 1 : 0
 
-  bucket = aws_s3_bucket.this.id
+  bucket = module.bucket.bucket
   role   = aws_iam_role.replication[0].arn
 
   rule {
@@ -370,7 +176,7 @@ resource "aws_s3_bucket_replication_configuration" "this" {
     }
 
     destination {
-      bucket        = aws_s3_bucket.replica[0].arn
+      bucket        = module.replica[0].arn
       storage_class = "STANDARD_IA"
 
       encryption_configuration {
@@ -379,5 +185,5 @@ resource "aws_s3_bucket_replication_configuration" "this" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.this, aws_s3_bucket_versioning.replica]
+  depends_on = [module.bucket, module.replica]
 }

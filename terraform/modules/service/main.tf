@@ -5,7 +5,8 @@
 # `environment` holds NODE_ENV, PORT and LOG_LEVEL and nothing else.
 
 locals {
-  https = var.certificate_arn != null
+  https             = var.certificate_arn != null
+  access_log_bucket = "${var.service_name}-alb-logs-${var.account_id}"
 
   # Environment variable => "<secret ARN>:<JSON key>::" (latest version).
   app_secret_keys = ["JWT_SECRET", "WHATSAPP_BOT_API_KEY", "OPEN_EXCHANGE_RATES_API"]
@@ -221,7 +222,7 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.deletion_protection
 
   access_logs {
-    bucket  = aws_s3_bucket.access_logs.id
+    bucket  = module.access_logs.bucket
     prefix  = "alb"
     enabled = true
   }
@@ -229,106 +230,7 @@ resource "aws_lb" "this" {
   tags = var.tags
 
   # The load balancer checks it may write to the bucket when it is created.
-  depends_on = [aws_s3_bucket_policy.access_logs]
-}
-
-# --- Access logs ---------------------------------------------------------------
-
-# Every request the load balancer served, kept access_log_days. Encrypted
-# with S3's own key (SSE-S3): the only encryption ELB's log delivery takes.
-resource "aws_s3_bucket" "access_logs" {
-  bucket = "${var.service_name}-alb-logs-${var.account_id}"
-
-  tags = var.tags
-
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.access_log_days
-    }
-  }
-}
-
-# The region's ELB account writes the logs (af-south-1 and the other regions
-# older than August 2022 deliver from an account of ELB's, not a service
-# principal); nothing else writes, and nobody reads over plain HTTP.
-data "aws_elb_service_account" "this" {}
-
-data "aws_iam_policy_document" "access_logs" {
-  statement {
-    sid       = "LoadBalancerWritesItsLogs"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/alb/AWSLogs/${var.account_id}/*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = [data.aws_elb_service_account.this.arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.access_logs.arn, "${aws_s3_bucket.access_logs.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-  policy = data.aws_iam_policy_document.access_logs.json
-
-  depends_on = [aws_s3_bucket_public_access_block.access_logs]
+  depends_on = [module.access_logs]
 }
 
 resource "aws_lb_target_group" "this" {
@@ -383,6 +285,37 @@ resource "aws_lb_listener" "http" {
         protocol    = "HTTPS"
         status_code = "HTTP_301"
       }
+    }
+  }
+}
+
+# --- Access logs ---------------------------------------------------------------
+
+# Every request the load balancer served, kept access_log_days. Encrypted
+# with S3's own key (SSE-S3): the only encryption ELB's log delivery takes.
+module "access_logs" {
+  source = "../private-bucket"
+
+  name            = local.access_log_bucket
+  expiration_days = var.access_log_days
+  policy_json     = data.aws_iam_policy_document.access_logs.json
+  tags            = var.tags
+}
+
+# The region's ELB account writes the logs (af-south-1 and the other regions
+# older than August 2022 deliver from an account of ELB's, not a service
+# principal); nothing else writes.
+data "aws_elb_service_account" "this" {}
+
+data "aws_iam_policy_document" "access_logs" {
+  statement {
+    sid       = "LoadBalancerWritesItsLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:aws:s3:::${local.access_log_bucket}/alb/AWSLogs/${var.account_id}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.this.arn]
     }
   }
 }
