@@ -22,10 +22,13 @@ test-engine:
 	go test -count=1 ./...
 
 ## test-module: the Dagger module builds and vets (it needs an engine to run);
-## the e2e harness passes its own tests against a fake CLI (the e2e tests
-## proper skip without the pinned Dagger CLI: `make test-e2e`)
+## its unit tests run against the generated dispatch (the generated client
+## needs a session in the environment at init, never used); the e2e harness
+## passes its own tests against a fake CLI (the e2e tests proper skip without
+## the pinned Dagger CLI: `make test-e2e`)
 test-module:
 	cd ci && go build ./... && go vet ./... && go vet -tags e2e ./e2e/...
+	cd ci && DAGGER_SESSION_PORT=1 DAGGER_SESSION_TOKEN=unused go test -count=1 .
 	cd ci && go test -tags e2e -count=1 -run '^TestHarness' ./e2e/
 
 ## test-e2e: the module's end-to-end tests through the pinned Dagger CLI

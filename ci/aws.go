@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -80,7 +82,50 @@ func startService(ctx context.Context, svc *dagger.Service, flag, alias, hint st
 	if err != nil || u.Port() == "" {
 		return hostService{}, fmt.Errorf("%s has no port (%q): give it as tcp://localhost:PORT", flag, in)
 	}
+	// A service on the user's machine starts whether or not anything
+	// listens there: its health check only dials the tunnel's own listener
+	// (Dagger v0.21.8 core/healthcheck.go, core/service.go
+	// startReverseTunnel), and each connection is then closed when the
+	// machine refuses it. Ask once over HTTP, so a missing server is named
+	// here and not as an EOF in the first AWS call or health check.
+	if err := answersHTTP(ctx, in); err != nil {
+		return hostService{}, fmt.Errorf("%s: nothing answers HTTP on port %s of your machine (%v): %s", flag, u.Port(), err, hint)
+	}
 	return hostService{InProcess: in, InContainer: "http://" + alias + ":" + u.Port(), alias: alias, service: started}, nil
+}
+
+// answersHTTP returns nil when target answers HTTP at all (any status),
+// trying a few times over a few seconds.
+func answersHTTP(ctx context.Context, target string) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+		}
+		if err = getOnce(ctx, target); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// getOnce sends one GET to target and discards the answer.
+func getOnce(ctx context.Context, target string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
 }
 
 // bind makes the service reachable from c at InContainer (nothing to do
@@ -149,17 +194,21 @@ func (m *CredexCi) staticCredentials(ctx context.Context) (*awsconf.StaticCreden
 	if m.AwsAccessKeyID == nil || m.AwsSecretAccessKey == nil {
 		return nil, errors.New("pass both --aws-access-key-id and --aws-secret-access-key (e.g. env://AWS_ACCESS_KEY_ID and env://AWS_SECRET_ACCESS_KEY)")
 	}
+	// An env:// secret naming an unset variable is created anyway and fails
+	// only when read (Dagger v0.21.8: core/schema/secret.go falls back to a
+	// random cache key, engine/client/secretprovider/env.go errors on read),
+	// so every secret is read here, before any container uses it.
 	var c awsconf.StaticCredentials
 	var err error
 	if c.AccessKeyID, err = m.AwsAccessKeyID.Plaintext(ctx); err != nil {
-		return nil, fmt.Errorf("reading --aws-access-key-id: %w", err)
+		return nil, fmt.Errorf("reading --aws-access-key-id: %w (is the variable it names exported?)", err)
 	}
 	if c.SecretAccessKey, err = m.AwsSecretAccessKey.Plaintext(ctx); err != nil {
-		return nil, fmt.Errorf("reading --aws-secret-access-key: %w", err)
+		return nil, fmt.Errorf("reading --aws-secret-access-key: %w (is the variable it names exported?)", err)
 	}
 	if m.AwsSessionToken != nil {
 		if c.SessionToken, err = m.AwsSessionToken.Plaintext(ctx); err != nil {
-			return nil, fmt.Errorf("reading --aws-session-token: %w", err)
+			return nil, fmt.Errorf("reading --aws-session-token: %w (long-lived keys have no session token: leave --aws-session-token out; temporary ones, from SSO, STS or OIDC, do: export AWS_SESSION_TOKEN)", err)
 		}
 	}
 	return &c, nil

@@ -44,7 +44,8 @@ func (m *CredexCi) Build(
 	// Build time, RFC 3339, e.g. $(date -u +%Y-%m-%dT%H:%M:%SZ).
 	// +optional
 	created string,
-) (*dagger.Container, error) {
+) (_ *dagger.Container, err error) {
+	defer keepMessage(&err)
 	src, err := m.checked(ctx, target)
 	if err != nil {
 		return nil, err
@@ -77,7 +78,8 @@ func (m *CredexCi) Build(
 // mismatch, or a failed `npm run lint`, listing every finding; other
 // findings are warnings, printed to its log.
 // +check
-func (m *CredexCi) Lint(ctx context.Context) error {
+func (m *CredexCi) Lint(ctx context.Context) (err error) {
+	defer keepMessage(&err)
 	src, err := m.checked(ctx, source.TargetTest)
 	if err != nil {
 		return err

@@ -100,7 +100,8 @@ func (m *CredexCi) Deploy(
 	// S3 bucket holding the Terraform state; default credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	tests := testOptions{Script: testScript, Env: testEnv, Secrets: testSecrets, Databases: testDatabases}
 	if local, err := envs.Lookup(env); err == nil && local.Local {
 		if apiURL != "" || api != nil || confirm != "" || stateBucket != "" || rollbackOnFailure != "" || rolloutTimeout != "" {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
 	"strconv"
@@ -181,12 +180,12 @@ func (m *CredexCi) newLocalStack(ctx context.Context, password *dagger.Secret) (
 			creds.Passwords[name] = p
 		}
 	}
-	id := make([]byte, 6)
-	if _, err := rand.Read(id); err != nil {
+	run, err := runID()
+	if err != nil {
 		return nil, err
 	}
 	s := &localStack{
-		run: hex.EncodeToString(id), env: e, creds: creds, parts: localenv.NewStack(),
+		run: run, env: e, creds: creds, parts: localenv.NewStack(),
 		secrets: map[string]*dagger.Secret{}, dbs: map[string]*dagger.Service{}, logs: map[string]*dagger.CacheVolume{},
 	}
 	s.parts.Redact(s.secretValues()...)
@@ -195,6 +194,19 @@ func (m *CredexCi) newLocalStack(ctx context.Context, password *dagger.Secret) (
 		s.dbs[db.Name] = m.neo4jService(s, db)
 	}
 	return s, nil
+}
+
+// runID is a random name for one run's secrets and volumes. dag.SetSecret
+// identifies a secret by its name alone (Dagger v0.21.8: core/secret.go
+// SetSecretHandle hashes the name and the module, never the value), and an
+// exec's cache key holds that identity: a secret set again under the same
+// name with another value would reuse the exec's cached result.
+func runID() (string, error) {
+	id := make([]byte, 6)
+	if _, err := rand.Read(id); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(id), nil
 }
 
 // secretValues are every credential of the run, for masking.
@@ -469,18 +481,7 @@ func (m *CredexCi) diagnoseApp(ctx context.Context, c *dagger.Container) (string
 
 // answers reports whether the app still answers HTTP at url.
 func answers(ctx context.Context, url string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/health", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return true
+	return getOnce(ctx, url+"/health") == nil
 }
 
 // progress prints a line to the function's progress output.

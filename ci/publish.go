@@ -33,7 +33,8 @@ func (m *CredexCi) Publish(
 	// Build time, RFC 3339, e.g. $(date -u +%Y-%m-%dT%H:%M:%SZ).
 	// +optional
 	created string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
 		return "", err

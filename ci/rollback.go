@@ -53,7 +53,8 @@ func (m *CredexCi) Rollback(
 	// S3 bucket holding the Terraform state; default credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	if image != "" {
 		if err := tfplan.CheckImage(image); err != nil {
 			return "", err

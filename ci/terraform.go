@@ -50,7 +50,8 @@ func (m *CredexCi) Plan(
 	// credex-terraform-state-<account id> (terraform/bootstrap).
 	// +optional
 	stateBucket string,
-) (*TerraformPlan, error) {
+) (_ *TerraformPlan, err error) {
+	defer keepMessage(&err)
 	if image != "" {
 		if err := tfplan.CheckImage(image); err != nil {
 			return nil, err
@@ -113,7 +114,8 @@ func (m *CredexCi) Apply(
 	// credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	e, tf, err := m.terraformInit(ctx, env, envs.StackMain, stateBucket)
 	if err != nil {
 		return "", err
@@ -162,7 +164,8 @@ func (m *CredexCi) Drift(
 	// credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	if image != "" {
 		if err := tfplan.CheckImage(image); err != nil {
 			return "", err
@@ -212,7 +215,8 @@ func (m *CredexCi) Registry(
 	// credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	e, tf, err := m.terraformInit(ctx, env, envs.StackRegistry, stateBucket)
 	if err != nil {
 		return "", err
@@ -243,7 +247,8 @@ func (m *CredexCi) Registry(
 // variables, complete tfvars; in production HTTPS, alarm subscribers, a NAT
 // gateway per zone, backups in another region) without AWS or providers.
 // +check
-func (m *CredexCi) TerraformPolicy(ctx context.Context) error {
+func (m *CredexCi) TerraformPolicy(ctx context.Context) (err error) {
+	defer keepMessage(&err)
 	dir, err := os.MkdirTemp("", "credex-ci-terraform")
 	if err != nil {
 		return err
@@ -274,6 +279,11 @@ func (m *CredexCi) terraformInit(ctx context.Context, env, stack, stateBucket st
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
 		return e, nil, err
+	}
+	// The credentials are read before Terraform runs with them, so one that
+	// cannot be read is named here rather than failing its exec.
+	if _, err := m.staticCredentials(ctx); err != nil {
+		return e, nil, nothingChanged(err)
 	}
 	ep, err := m.endpoint(ctx)
 	if err != nil {

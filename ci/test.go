@@ -44,7 +44,8 @@ func (m *CredexCi) Test(
 	// variables (the passwords as secrets) to reach them.
 	// +optional
 	databases bool,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	return m.unitTests(ctx, testOptions{Script: script, Env: testEnv, Secrets: testSecrets, Databases: databases})
 }
 
@@ -100,8 +101,18 @@ func (m *CredexCi) unitTests(ctx context.Context, o testOptions) (string, error)
 	for _, v := range env {
 		tests = tests.WithEnvVariable(v.Name, v.Value)
 	}
-	for _, s := range secrets {
-		tests = tests.WithSecretVariable(s.Name, dag.SetSecret("credex-ci-test-"+s.Name, s.Value))
+	if len(secrets) > 0 {
+		// Named per run (runID): under a fixed name, tests run with
+		// another value of a secret would reuse the cached result of the
+		// last run. (test itself is cached by its arguments, --test-secrets'
+		// content included, so an unchanged run still costs nothing.)
+		run, err := runID()
+		if err != nil {
+			return "", err
+		}
+		for _, s := range secrets {
+			tests = tests.WithSecretVariable(s.Name, dag.SetSecret("credex-ci-test-"+run+"-"+s.Name, s.Value))
+		}
 	}
 	if o.Databases {
 		if tests, err = m.withDatabases(ctx, tests); err != nil {

@@ -31,7 +31,8 @@ func (m *CredexCi) Up(
 	// Browser, e.g. env://NEO4J_PASSWORD; default generated and not shown.
 	// +optional
 	neo4jPassword *dagger.Secret,
-) (*dagger.Service, error) {
+) (_ *dagger.Service, err error) {
+	defer keepMessage(&err)
 	e, err := envs.Lookup(env)
 	if err != nil {
 		return nil, err

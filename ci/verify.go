@@ -78,7 +78,8 @@ func (m *CredexCi) Verify(
 	// default credex-terraform-state-<account id>.
 	// +optional
 	stateBucket string,
-) (string, error) {
+) (_ string, err error) {
+	defer keepMessage(&err)
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
 		return "", err

@@ -115,8 +115,11 @@ it("` + name + `", () => {
 	if !strings.Contains(r.Stderr, name) {
 		t.Errorf("the error does not name the failing test %q:\n%s", name, r)
 	}
-	if !strings.Contains(r.Stderr, "the unit tests: `npm test` failed") {
-		t.Errorf("the error does not say the unit tests failed in `npm test`:\n%s", r)
+	// test's error (ci/test.go, execFailure): the script, the command that
+	// failed and its exit code, then its output.
+	const failed = "the tests (npm run test): `npm run test` failed with exit code "
+	if !strings.Contains(r.Stderr, failed) {
+		t.Errorf("the error does not say %q:\n%s", failed, r)
 	}
 }
 

@@ -66,7 +66,15 @@ func TestCredexCoreBrokenBuildIsReadable(t *testing.T) {
 		t.Fatalf("the broken build succeeded:\n%s", r)
 	}
 	out := r.Output()
-	at := strings.Index(out, "build failed: ")
+	// The CLI prints a function's error last, as cobra's "Error: " and the
+	// message (cmd/dagger/functions.go, FuncCommand.execute); the progress
+	// before it may show the same text with its own prefixes.
+	at := strings.Index(out, "Error: build failed: ")
+	if at >= 0 {
+		at += len("Error: ")
+	} else {
+		at = strings.Index(out, "build failed: ")
+	}
 	if at < 0 {
 		t.Fatalf("no `build failed:` in the output:\n%s", r)
 	}
