@@ -203,7 +203,8 @@ func (m *CredexCi) Drift(
 }
 
 // Registry applies an environment's registry stack (terraform/registry: the
-// ECR repository) and returns the repository URL. Run it before the first
+// environment's KMS key and the ECR repository it encrypts) and returns the
+// repository URL. Run it before the first
 // build is pushed; it is a no-op once the repository exists.
 // +cache="never"
 func (m *CredexCi) Registry(
@@ -241,9 +242,10 @@ func (m *CredexCi) Registry(
 }
 
 // TerraformPolicy checks the Terraform stack's policies (circuit breaker,
-// secrets only through Secrets Manager, protected and encrypted databases,
-// database ingress, digest-pinned image, documented variables, complete
-// tfvars) without AWS or providers.
+// secrets only through Secrets Manager, protected and encrypted data, KMS
+// keys, database ingress, Bolt over TLS, digest-pinned image, documented
+// variables, complete tfvars; in production HTTPS, alarm subscribers, a NAT
+// gateway per zone, backups in another region) without AWS or providers.
 // +check
 func (m *CredexCi) TerraformPolicy(ctx context.Context) (err error) {
 	defer keepMessage(&err)

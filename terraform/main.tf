@@ -18,6 +18,7 @@ locals {
   neo4j_secret_name = "neo4j_${local.short}_secrets"
   app_secret_name   = "credex-core-${var.environment}-app"
   repository_name   = "credex-core-${var.environment}"
+  kms_key_alias     = "alias/credex-core-${var.environment}"
   prefix            = "credex-${var.environment}"
 
   create_vpc         = var.vpc_id == null
@@ -30,13 +31,40 @@ module "network" {
   source = "./modules/network"
   count  = local.create_vpc ? 1 : 0
 
-  name = local.prefix
-  cidr = var.vpc_cidr
+  name                = local.prefix
+  cidr                = var.vpc_cidr
+  region              = var.aws_region
+  nat_gateway_per_az  = var.nat_gateway_per_zone
+  interface_endpoints = var.vpc_interface_endpoints
+  account_id          = var.aws_account_id
+  kms_key_arn         = data.aws_kms_key.environment.arn
 }
 
 # Created by the registry stack (terraform/registry).
 data "aws_ecr_repository" "app" {
   name = local.repository_name
+}
+
+# The environment's KMS key, also created by the registry stack: the alarm
+# topic, the log groups and the backups are encrypted with it.
+data "aws_kms_key" "environment" {
+  key_id = local.kms_key_alias
+}
+
+module "neo4j_backups" {
+  source = "./modules/neo4j-backups"
+
+  providers = {
+    aws         = aws
+    aws.replica = aws.backup_replica
+  }
+
+  name           = local.prefix
+  account_id     = var.aws_account_id
+  region         = var.aws_region
+  kms_key_arn    = data.aws_kms_key.environment.arn
+  retention_days = var.backup_retention_days
+  replica_region = var.backup_replica_region
 }
 
 module "neo4j" {
@@ -55,6 +83,12 @@ module "neo4j" {
   kms_key_id               = var.neo4j_kms_key_id
   snapshot_retention_count = var.neo4j_snapshot_retention_count
   password_version         = var.neo4j_password_version
+  termination_protection   = var.environment == "production"
+  region                   = var.aws_region
+  backup_bucket            = module.neo4j_backups.bucket
+  backup_bucket_arn        = module.neo4j_backups.bucket_arn
+  backup_kms_key_arn       = data.aws_kms_key.environment.arn
+  backup_time              = var.backup_time
 }
 
 module "service" {
@@ -62,6 +96,7 @@ module "service" {
 
   environment                        = var.environment
   region                             = var.aws_region
+  account_id                         = var.aws_account_id
   cluster_name                       = local.cluster_name
   service_name                       = local.service_name
   task_family                        = local.task_family
@@ -72,12 +107,15 @@ module "service" {
   cpu                                = var.task_cpu
   memory                             = var.task_memory
   desired_count                      = var.desired_count
+  max_count                          = var.max_count
+  cpu_target_percent                 = var.cpu_target_percent
   deployment_minimum_healthy_percent = var.deployment_minimum_healthy_percent
   deployment_maximum_percent         = var.deployment_maximum_percent
   health_check_grace_period_seconds  = var.health_check_grace_period_seconds
   log_group_name                     = local.log_group_name
   log_stream_prefix                  = local.log_stream_prefix
   log_retention_days                 = var.log_retention_days
+  kms_key_arn                        = data.aws_kms_key.environment.arn
   log_level                          = var.log_level
   app_secret_name                    = local.app_secret_name
   neo4j_secret_arn                   = module.neo4j.secret_arn
@@ -94,10 +132,17 @@ module "service" {
 module "alarms" {
   source = "./modules/alarms"
 
-  name                     = local.task_family
-  cluster_name             = module.service.cluster_name
-  service_name             = module.service.service_name
-  load_balancer_arn_suffix = module.service.load_balancer_arn_suffix
-  target_group_arn_suffix  = module.service.target_group_arn_suffix
-  emails                   = var.alarm_emails
+  name                      = local.task_family
+  cluster_name              = module.service.cluster_name
+  service_name              = module.service.service_name
+  load_balancer_arn_suffix  = module.service.load_balancer_arn_suffix
+  target_group_arn_suffix   = module.service.target_group_arn_suffix
+  region                    = var.aws_region
+  database_instance_ids     = module.neo4j.instance_ids
+  database_instance_type    = module.neo4j.instance_type
+  database_data_dir         = module.neo4j.data_dir
+  database_backup_namespace = module.neo4j.backup_namespace
+  emails                    = var.alarm_emails
+  https_endpoints           = var.alarm_https_endpoints
+  kms_key_arn               = data.aws_kms_key.environment.arn
 }

@@ -48,8 +48,8 @@ output "image" {
 }
 
 output "api_url" {
-  description = "Base URL of the API (no trailing slash)."
-  value       = "${module.service.https ? "https" : "http"}://${coalesce(var.domain_name, module.service.load_balancer_dns_name)}"
+  description = "Base URL of the API (no trailing slash): https://<domain_name> whenever a certificate is set (variables.tf requires domain_name then), so the name is one the certificate covers."
+  value       = "${module.service.https ? "https" : "http"}://${var.domain_name != null ? var.domain_name : module.service.load_balancer_dns_name}"
 }
 
 output "load_balancer_dns_name" {

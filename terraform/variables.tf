@@ -47,12 +47,29 @@ variable "image" {
 
 variable "vpc_cidr" {
   type        = string
-  description = "CIDR block of the VPC created when vpc_id is null."
+  description = "CIDR block of the VPC created when vpc_id is null: /16 to /20; every subnet is a /24 of it."
 
   validation {
-    condition     = can(cidrnetmask(var.vpc_cidr))
-    error_message = "vpc_cidr must be an IPv4 CIDR block such as 10.40.0.0/16."
+    condition     = can(cidrnetmask(var.vpc_cidr)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
+    error_message = "vpc_cidr must be an IPv4 CIDR block from /16 to /20, such as 10.40.0.0/16 (the subnets are /24s)."
   }
+}
+
+variable "nat_gateway_per_zone" {
+  type        = bool
+  description = "A NAT gateway per availability zone, each zone's private subnet routed through its own (required in production: it survives the loss of a zone); false shares one (staging, cheaper). Applies to the VPC this stack creates."
+  default     = true
+
+  validation {
+    condition     = var.environment != "production" || var.nat_gateway_per_zone
+    error_message = "production needs a NAT gateway per zone (nat_gateway_per_zone = true): with one, losing its zone cuts the tasks off ECR, Secrets Manager, CloudWatch and the internet in every zone."
+  }
+}
+
+variable "vpc_interface_endpoints" {
+  type        = bool
+  description = "Interface endpoints for ecr.api, ecr.dkr, logs and secretsmanager in the private subnets, so tasks start without the NAT gateways (about 7 USD a month each per zone); the S3 gateway endpoint is always there. Applies to the VPC this stack creates."
+  default     = true
 }
 
 variable "vpc_id" {
@@ -91,19 +108,44 @@ variable "ingress_cidrs" {
 
 variable "certificate_arn" {
   type        = string
-  description = "ACM certificate ARN (in aws_region) for an HTTPS listener; null serves HTTP on port 80."
+  description = "ACM certificate of domain_name, issued in aws_region in aws_account_id, for the HTTPS listener (TLS 1.3 policy; port 80 then redirects to 443). Required in production; null serves plain HTTP on port 80 (staging only)."
   default     = null
 
   validation {
-    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
-    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:...) or null."
+    condition     = var.certificate_arn == null ? true : can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN (arn:aws:acm:<region>:<account id>:certificate/<id>) or null."
+  }
+
+  validation {
+    condition     = var.environment != "production" || var.certificate_arn != null
+    error_message = "production serves the API over HTTPS only: set certificate_arn (the ACM certificate of domain_name, issued in aws_region) and domain_name in environments/production.tfvars (docs/terraform.md, \"Before the first production apply\")."
+  }
+
+  # The load balancer takes a certificate of its own account and region
+  # only; checked here so a placeholder left in the tfvars fails the plan,
+  # not the apply.
+  validation {
+    condition     = var.certificate_arn == null ? true : try(split(":", var.certificate_arn)[3] == var.aws_region && split(":", var.certificate_arn)[4] == var.aws_account_id, false)
+    error_message = "certificate_arn must be a certificate of this environment's account (aws_account_id) in its region (aws_region): the load balancer cannot use one from elsewhere. Replace the placeholder with the ARN `aws acm list-certificates --region <aws_region>` shows."
   }
 }
 
 variable "domain_name" {
   type        = string
-  description = "DNS name pointing at the load balancer (record managed outside this stack); null uses the load balancer's own name in api_url."
+  description = "The API's DNS name, covered by certificate_arn; its record (managed outside this stack) points at load_balancer_dns_name, and api_url uses it. Required whenever certificate_arn is set; null (staging without a certificate) uses the load balancer's own name."
   default     = null
+
+  validation {
+    condition     = var.domain_name == null ? true : can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.domain_name))
+    error_message = "domain_name must be a lower-case DNS name such as api.credex.example (no scheme, port or path)."
+  }
+
+  # The load balancer's own *.elb.amazonaws.com name is on no certificate:
+  # an https:// api_url with it fails every client's hostname check.
+  validation {
+    condition     = var.certificate_arn == null || var.domain_name != null
+    error_message = "certificate_arn is set, so set domain_name too: the name the certificate covers, which api_url uses (the load balancer's own name is on no certificate, so verification would fail on the hostname)."
+  }
 }
 
 # --- Service ---------------------------------------------------------------
@@ -142,7 +184,23 @@ variable "task_memory" {
 
 variable "desired_count" {
   type        = number
-  description = "Number of tasks the service keeps running."
+  description = "Number of tasks the service starts with and autoscaling never goes below. Raising it raises the floor (and the running count); the service's own desired count is autoscaling's after the first apply."
+}
+
+variable "max_count" {
+  type        = number
+  description = "Most tasks autoscaling may run on CPU load; at least desired_count (equal turns scaling off)."
+
+  validation {
+    condition     = var.max_count >= var.desired_count
+    error_message = "max_count must be at least desired_count (autoscaling's minimum)."
+  }
+}
+
+variable "cpu_target_percent" {
+  type        = number
+  description = "Average CPU of the tasks, in percent, autoscaling holds the service near."
+  default     = 60
 }
 
 variable "deployment_minimum_healthy_percent" {
@@ -218,7 +276,7 @@ variable "neo4j_version" {
 
 variable "neo4j_instance_type" {
   type        = string
-  description = "EC2 instance type of each Neo4j instance (staging t3.medium, production m5.large)."
+  description = "EC2 instance type of each Neo4j instance (staging t3.medium, production m5.large): a Nitro x86_64 type with EBS storage only, medium or larger (modules/neo4j lists the families)."
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.neo4j_instance_type))
@@ -258,12 +316,62 @@ variable "neo4j_password_version" {
   }
 }
 
+variable "backup_time" {
+  type        = string
+  description = "UTC time (HH:MM) of the daily neo4j-admin backup of each database (Community stops for it: a few minutes' outage of that database)."
+  default     = "02:30"
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.backup_time))
+    error_message = "backup_time must be HH:MM in UTC, e.g. 02:30."
+  }
+}
+
+variable "backup_retention_days" {
+  type        = number
+  description = "Days each database backup is kept in S3 (and in its copy)."
+  default     = 14
+}
+
+variable "backup_replica_region" {
+  type        = string
+  description = "Region every database backup is copied to (required in production, another region than aws_region); null keeps the backups in aws_region only."
+  default     = null
+
+  validation {
+    condition     = var.backup_replica_region == null ? var.environment != "production" : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.backup_replica_region)) && var.backup_replica_region != var.aws_region
+    error_message = "production copies its database backups to another region: set backup_replica_region (e.g. eu-west-1), a region name other than aws_region."
+  }
+}
+
 # --- Alarms and tags -------------------------------------------------------
 
 variable "alarm_emails" {
   type        = list(string)
-  description = "Addresses subscribed to the alarm topic (each confirms by email)."
+  description = "Addresses subscribed to the alarm topic (each confirms by e-mail). Production needs at least one subscriber: an address here or an endpoint in alarm_https_endpoints."
   default     = []
+
+  validation {
+    condition     = alltrue([for e in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "Each entry of alarm_emails must be an e-mail address."
+  }
+
+  # An alarm nobody receives is no alarm.
+  validation {
+    condition     = var.environment != "production" || length(var.alarm_emails) + length(var.alarm_https_endpoints) > 0
+    error_message = "production must notify someone of its alarms: set alarm_emails (an on-call address or list) or alarm_https_endpoints (a paging service's HTTPS endpoint) in environments/production.tfvars."
+  }
+}
+
+variable "alarm_https_endpoints" {
+  type        = list(string)
+  description = "HTTPS endpoints subscribed to the alarm topic, e.g. a paging service's CloudWatch integration URL; each must confirm the subscription (SNS posts a SubscriptionConfirmation)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.alarm_https_endpoints : can(regex("^https://[^\\s/]+", u))])
+    error_message = "Each entry of alarm_https_endpoints must be an https:// URL (SNS sends alarms in clear to http:// ones)."
+  }
 }
 
 variable "tags" {

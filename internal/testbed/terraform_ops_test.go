@@ -94,3 +94,60 @@ func TestPublicAMIParameter(t *testing.T) {
 		t.Errorf("GetParameter %s: %+v %v", name, out, err)
 	}
 }
+
+// kmsCall makes one KMS JSON call to the bed and returns its status and
+// decoded body.
+func kmsCall(t *testing.T, bed *testbed.Bed, op string, in any) (int, map[string]any) {
+	t.Helper()
+	body, _ := json.Marshal(in)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, bed.URL, strings.NewReader(string(body)))
+	req.Header.Set("X-Amz-Target", "TrentService."+op)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// Automatic key rotation, which the AWS provider sets on a key with
+// enable_key_rotation and waits to see reported (kumo has the keys, the bed
+// their rotation).
+func TestKMSKeyRotation(t *testing.T) {
+	bed := startBed(t)
+	code, created := kmsCall(t, bed, "CreateKey", map[string]any{"Description": "test"})
+	if code != http.StatusOK {
+		t.Fatalf("CreateKey: %d %v", code, created)
+	}
+	id := created["KeyMetadata"].(map[string]any)["KeyId"].(string)
+	if code, _ := kmsCall(t, bed, "CreateAlias", map[string]any{"AliasName": "alias/credex-core-test", "TargetKeyId": id}); code != http.StatusOK {
+		t.Fatalf("CreateAlias: %d", code)
+	}
+	if _, st := kmsCall(t, bed, "GetKeyRotationStatus", map[string]any{"KeyId": id}); st["KeyRotationEnabled"] != false {
+		t.Errorf("a new key rotates: %v", st)
+	}
+	// By alias, as an ID or ARN would do too.
+	if code, out := kmsCall(t, bed, "EnableKeyRotation", map[string]any{"KeyId": "alias/credex-core-test", "RotationPeriodInDays": 180}); code != http.StatusOK {
+		t.Fatalf("EnableKeyRotation: %d %v", code, out)
+	}
+	_, st := kmsCall(t, bed, "GetKeyRotationStatus", map[string]any{"KeyId": id})
+	if st["KeyRotationEnabled"] != true || st["RotationPeriodInDays"] != float64(180) {
+		t.Errorf("after EnableKeyRotation: %v", st)
+	}
+	if on, days := bed.KeyRotation(id); !on || days != 180 {
+		t.Errorf("KeyRotation(%s) = %v, %d", id, on, days)
+	}
+	if code, out := kmsCall(t, bed, "EnableKeyRotation", map[string]any{"KeyId": id, "RotationPeriodInDays": 30}); code != http.StatusBadRequest || out["__type"] != "ValidationException" {
+		t.Errorf("a 30-day period: %d %v", code, out)
+	}
+	kmsCall(t, bed, "DisableKeyRotation", map[string]any{"KeyId": id})
+	if _, st := kmsCall(t, bed, "GetKeyRotationStatus", map[string]any{"KeyId": id}); st["KeyRotationEnabled"] != false {
+		t.Errorf("after DisableKeyRotation: %v", st)
+	}
+	if code, _ := kmsCall(t, bed, "EnableKeyRotation", map[string]any{"KeyId": "00000000-0000-0000-0000-000000000000"}); code == http.StatusOK {
+		t.Error("rotation enabled on a key that does not exist")
+	}
+}

@@ -5,7 +5,8 @@
 // ECS requests (by X-Amz-Target) to the simulator, answers ECR's image
 // operations from its own registry (registry*.go) and the operations a
 // Terraform plan of the stack needs that kumo lacks (EC2
-// DescribeAvailabilityZones, Amazon Linux's public AMI parameters: ec2.go),
+// DescribeAvailabilityZones, Amazon Linux's public AMI parameters: ec2.go;
+// KMS key rotation: kms.go),
 // and sends everything else to kumo, so a single --aws-endpoint-url serves
 // the whole pipeline. It also sets up scripted deployments through
 // real SDK calls (Deploy) and measures how fast the rollout watcher detects
@@ -85,6 +86,7 @@ type Bed struct {
 	timing    map[string]targetTiming              // by target group ARN
 	targets   map[string]map[targetKey]*targetLife // by target group ARN
 	passwords []string                             // GetRandomPassword's answers
+	rotations map[string]kmsRotation               // by KMS key ID
 	hookErr   error
 	seq       int
 }
@@ -117,6 +119,7 @@ func StartWith(ctx context.Context, opts Options) (*Bed, error) {
 	b := &Bed{
 		Region: envs.DefaultRegion, fresh: map[net.Conn]bool{},
 		unhealthy: map[string]TargetHealth{}, timing: map[string]targetTiming{}, targets: map[string]map[targetKey]*targetLife{},
+		rotations: map[string]kmsRotation{},
 	}
 	b.kumo = newKumo()
 	kumoURL, err := url.Parse(b.kumo.URL)
@@ -215,7 +218,7 @@ func (b *Bed) route(w http.ResponseWriter, r *http.Request) {
 		b.recordRandomPassword(w, r)
 		return
 	}
-	if b.serveTargetHealth(w, r) || b.serveECR(w, r) || b.serveEC2(w, r) {
+	if b.serveTargetHealth(w, r) || b.serveECR(w, r) || b.serveEC2(w, r) || b.serveKMS(w, r) {
 		return
 	}
 	b.proxy.ServeHTTP(w, r)

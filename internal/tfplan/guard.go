@@ -10,7 +10,8 @@ import (
 // cannot recreate: the Neo4j instances and volumes, the secrets (the
 // app secret's values are set by hand; the Neo4j secret holds the passwords
 // the databases were initialised with), the snapshot policy, the image
-// registry and the state bucket.
+// registry, the buckets (state, backups) and the KMS keys (everything
+// encrypted with one is lost with it).
 var DataTypes = map[string]bool{
 	"aws_instance":              true,
 	"aws_ebs_volume":            true,
@@ -18,6 +19,7 @@ var DataTypes = map[string]bool{
 	"aws_dlm_lifecycle_policy":  true,
 	"aws_ecr_repository":        true,
 	"aws_s3_bucket":             true,
+	"aws_kms_key":               true,
 }
 
 // ErrDestroysData is returned (wrapped) by GuardData.

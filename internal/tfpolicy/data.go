@@ -2,15 +2,17 @@ package tfpolicy
 
 import (
 	"math/big"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // ProtectedTypes are the resource types that hold data which must never be
-// destroyed by an apply: the database instances and volumes, and the state
-// bucket.
-var ProtectedTypes = []string{"aws_instance", "aws_ebs_volume", "aws_s3_bucket"}
+// destroyed by an apply: the database instances and volumes, the buckets
+// (state, backups, logs) and the KMS keys (everything they encrypted is lost
+// with them).
+var ProtectedTypes = []string{"aws_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_kms_key"}
 
 // DatabasePorts are Neo4j's Bolt and HTTP ports.
 var DatabasePorts = []int64{7687, 7474}
@@ -54,10 +56,44 @@ func checkEncryption(c *checker, s *stack) {
 		for _, e := range s.blocks("resource", "aws_s3_bucket_server_side_encryption_configuration") {
 			if a, ok := e.Body.Attributes["bucket"]; ok && e.file.dir == b.file.dir && references(a.Expr, "aws_s3_bucket", b.Labels[1]) {
 				found = true
+				checkBucketKey(c, s, b, e)
 			}
 		}
 		if !found {
 			c.report(RuleEncryption, b.DefRange(), "%s has no server-side encryption: add an aws_s3_bucket_server_side_encryption_configuration with bucket = aws_s3_bucket.%s.id", b.name(), b.Labels[1])
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_sns_topic") {
+		if _, ok := b.Body.Attributes["kms_master_key_id"]; !ok {
+			c.report(RuleEncryption, b.DefRange(), "%s is not encrypted: set kms_master_key_id to the environment's KMS key (its policy lets CloudWatch alarms publish)", b.name())
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_cloudwatch_log_group") {
+		if _, ok := b.Body.Attributes["kms_key_id"]; !ok {
+			c.report(RuleEncryption, b.DefRange(), "%s is encrypted with CloudWatch's own key only: set kms_key_id to the environment's KMS key (its policy lets CloudWatch Logs use it for the environment's groups)", b.name())
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_ecr_repository") {
+		ecs := nested(b.Body, "encryption_configuration")
+		if len(ecs) == 0 || attrString(ecs[0].Body, "encryption_type") == "AES256" {
+			c.report(RuleEncryption, b.DefRange(), "%s is not encrypted with a KMS key: add encryption_configuration { encryption_type = \"KMS\", kms_key = <the environment's key> }", b.name())
+		}
+	}
+	for _, b := range s.blocks("module", "") {
+		if src := attrString(b.Body, "source"); strings.HasSuffix(src, "private-bucket") {
+			if _, ok := b.Body.Attributes["kms_key_arn"]; !ok && !accessLogTarget(s, b.file.dir, "module", b.Labels[0]) {
+				c.report(RuleEncryption, b.DefRange(), "%s makes a bucket encrypted with S3's own key (AES256): pass kms_key_arn = a key of ours (only a load balancer's access-log bucket must keep AES256)", b.name())
+			}
+		}
+		if src := attrString(b.Body, "source"); strings.HasSuffix(src, "modules/registry") {
+			if _, ok := b.Body.Attributes["kms_key_arn"]; !ok {
+				c.report(RuleEncryption, b.DefRange(), "%s creates the ECR repository without kms_key_arn: pass the environment's key (module.key.arn), or the images are encrypted with ECR's AES256 only", b.name())
+			}
+		}
+	}
+	for _, b := range s.blocks("resource", "aws_kms_key") {
+		if !literalTrue(b.Body, "enable_key_rotation") {
+			c.report(RuleEncryption, b.DefRange(), "%s is never rotated: set enable_key_rotation = true (and rotation_period_in_days)", b.name())
 		}
 	}
 	for _, t := range s.blocks("terraform", "") {
@@ -67,6 +103,48 @@ func checkEncryption(c *checker, s *stack) {
 			}
 		}
 	}
+}
+
+// checkBucketKey: a bucket's default encryption uses a KMS key of ours
+// (aws:kms with kms_master_key_id), not S3's or the AWS-managed key; SSE-S3
+// (AES256) only for a bucket a load balancer writes its access logs to,
+// which is all ELB's log delivery accepts.
+func checkBucketKey(c *checker, s *stack, bucket, sse fileBlock) {
+	for _, rule := range nested(sse.Body, "rule") {
+		for _, d := range nested(rule.Body, "apply_server_side_encryption_by_default") {
+			switch alg := attrString(d.Body, "sse_algorithm"); {
+			case alg == "AES256" && accessLogBucket(s, bucket):
+			case alg == "AES256":
+				c.report(RuleEncryption, d.DefRange(), "%s is encrypted with S3's own key (AES256): use sse_algorithm = \"aws:kms\" with kms_master_key_id = a key of ours (only a load balancer's access-log bucket must keep AES256)", bucket.name())
+			default:
+				if _, ok := d.Body.Attributes["kms_master_key_id"]; !ok {
+					c.report(RuleEncryption, d.DefRange(), "%s is encrypted with the AWS-managed S3 key: set kms_master_key_id to a key of ours (rotated, with a policy we control)", bucket.name())
+				}
+			}
+		}
+	}
+}
+
+// accessLogBucket reports whether a load balancer in the bucket's module
+// writes its access logs to it.
+func accessLogBucket(s *stack, bucket fileBlock) bool {
+	return accessLogTarget(s, bucket.file.dir, "aws_s3_bucket", bucket.Labels[1])
+}
+
+// accessLogTarget reports whether a load balancer in dir writes its access
+// logs to <typ>.<name> (a bucket resource, or a module making one).
+func accessLogTarget(s *stack, dir, typ, name string) bool {
+	for _, lb := range s.blocks("resource", "aws_lb") {
+		if lb.file.dir != dir {
+			continue
+		}
+		for _, l := range nested(lb.Body, "access_logs") {
+			if a, ok := l.Body.Attributes["bucket"]; ok && references(a.Expr, typ, name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // references reports whether an expression refers to <typ>.<name>.

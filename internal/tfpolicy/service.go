@@ -3,6 +3,7 @@ package tfpolicy
 import (
 	"encoding/json"
 	"regexp"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -18,6 +19,40 @@ func checkCircuitBreaker(c *checker, s *stack) {
 		}
 		if !literalTrue(cbs[0].Body, "enable") || !literalTrue(cbs[0].Body, "rollback") {
 			c.report(RuleCircuitBreaker, cbs[0].DefRange(), "%s: the deployment circuit breaker must set enable = true and rollback = true", b.name())
+		}
+	}
+}
+
+// checkAutoscaling: every ECS service is scaled by Application Auto Scaling
+// (a scalable target in its module) and leaves desired_count to it
+// (lifecycle ignore_changes), so an apply never resets the running count
+// to the tfvars' floor in the middle of a load peak.
+func checkAutoscaling(c *checker, s *stack) {
+	for _, b := range s.blocks("resource", "aws_ecs_service") {
+		scaled := false
+		for _, t := range s.blocks("resource", "aws_appautoscaling_target") {
+			if a, ok := t.Body.Attributes["resource_id"]; ok && t.file.dir == b.file.dir && references(a.Expr, "aws_ecs_service", b.Labels[1]) {
+				scaled = true
+			}
+		}
+		if !scaled {
+			c.report(RuleAutoscaling, b.DefRange(), "%s is not autoscaled: add an aws_appautoscaling_target (resource_id = \"service/<cluster>/${aws_ecs_service.%s.name}\", min = desired_count) with a target tracking policy", b.name(), b.Labels[1])
+		}
+		ignored := false
+		for _, l := range nested(b.Body, "lifecycle") {
+			if a, ok := l.Body.Attributes["ignore_changes"]; ok {
+				for _, t := range a.Expr.Variables() {
+					ignored = ignored || t.RootName() == "desired_count"
+				}
+				if tup, ok := a.Expr.(*hclsyntax.TupleConsExpr); ok {
+					for _, x := range tup.Exprs {
+						ignored = ignored || strings.TrimSpace(b.file.source(x.Range())) == "desired_count"
+					}
+				}
+			}
+		}
+		if !ignored {
+			c.report(RuleAutoscaling, b.DefRange(), "%s does not leave desired_count to autoscaling: add `lifecycle { ignore_changes = [desired_count] }`, or every apply resets the running count", b.name())
 		}
 	}
 }

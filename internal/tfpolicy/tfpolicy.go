@@ -1,12 +1,15 @@
 // Package tfpolicy checks the credex-core Terraform stack against the
 // policies a production stack must keep, by parsing its HCL (no provider, no
-// init): the ECS deployment circuit breaker with rollback, no secret-looking
+// init): the ECS deployment circuit breaker with rollback, autoscaling that
+// owns the task count, no secret-looking
 // names in a container's plain environment, prevent_destroy and encryption on
 // the databases and the state bucket, database ingress only from a security
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
 // character sets AWS documents for them, and no generated password kept in
-// the state.
+// the state; Bolt over TLS only; versioned buckets; in production, HTTPS
+// with a TLS 1.3 policy, someone subscribed to the alarms, a NAT gateway per
+// zone and backups copied to another region.
 //
 // Each broken policy is a Violation that names the file, the line and the fix.
 package tfpolicy
@@ -36,6 +39,14 @@ const (
 	RuleSecretOutput        = "secret-output"
 	RuleDescriptionCharset  = "description-charset"
 	RulePasswordInState     = "password-in-state"
+	RuleTLS                 = "tls"
+	RuleAlarmSubscriber     = "alarm-subscriber"
+	RuleBoltTLS             = "bolt-tls"
+	RuleZoneRedundancy      = "zone-redundancy"
+	RuleAutoscaling         = "autoscaling"
+	RuleConfusedDeputy      = "confused-deputy"
+	RuleNetwork             = "network"
+	RuleBackups             = "backups"
 )
 
 // PipelineVariables are required variables the pipeline passes on the command
@@ -94,6 +105,14 @@ var rules = []func(*checker, *stack){
 	checkSecretOutputs,
 	checkDescriptions,
 	checkPasswordsInState,
+	checkTLS,
+	checkAlarmSubscribers,
+	checkBoltTLS,
+	checkZoneRedundancy,
+	checkAutoscaling,
+	checkConfusedDeputy,
+	checkNetwork,
+	checkBackups,
 }
 
 type checker struct{ out []Violation }

@@ -38,7 +38,7 @@ const stackDir = "../../terraform"
 
 // plannedCreates is what a first plan of each environment creates (the
 // ephemeral passwords are not resources).
-var plannedCreates = map[string]int{"stage": 58, "prod": 58}
+var plannedCreates = map[string]int{"stage": 93, "prod": 115}
 
 func terraform(t *testing.T) *tfrun.Terraform {
 	t.Helper()
@@ -169,6 +169,54 @@ func bedAndStack(t *testing.T) (bed *testbed.Bed, env []string, work, stack stri
 	return bed, env, work, stack
 }
 
+// preparedStack is a copy of the stack ready to plan one environment
+// against a test bed: the registry stack applied (the root stack reads the
+// repository), the root stack initialised with a local backend, and the
+// test's own tfvars written.
+type preparedStack struct {
+	bed       *testbed.Bed
+	env       []string
+	work, dir string
+	e         envs.Environment
+	// image is an image of the bed's repository, pinned by digest.
+	image string
+	// testVars is the test's tfvars file (writeTestVars).
+	testVars string
+	// outputs are the runs so far (init, apply), for the secrets checks.
+	outputs []tfrun.Result
+}
+
+func prepareStack(t *testing.T, tf *tfrun.Terraform, e envs.Environment) *preparedStack {
+	t.Helper()
+	bed, env, work, dir := bedAndStack(t)
+	st := &preparedStack{bed: bed, env: env, work: work, dir: dir, e: e}
+	registry := filepath.Join(dir, "registry")
+	if err := tfrun.LocalBackend(registry, filepath.Join(work, "registry.tfstate")); err != nil {
+		t.Fatal(err)
+	}
+	st.outputs = append(st.outputs, run(t, tf, registry, env, "init", "-input=false", "-no-color"),
+		run(t, tf, registry, env, "apply", "-input=false", "-no-color", "-auto-approve",
+			"-var=aws_account_id="+testbed.AccountID, "-var=aws_region="+bed.Region, "-var=environment="+e.TerraformEnv))
+	regOut := run(t, tf, registry, env, "output", "-json")
+	repo, err := tfoutputs.ParseRegistry([]byte(regOut.Stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tfrun.LocalBackend(dir, filepath.Join(work, "root.tfstate")); err != nil {
+		t.Fatal(err)
+	}
+	st.testVars = writeTestVars(t, work, e)
+	st.image = repo.RepositoryURL + "@sha256:" + strings.Repeat("ab", 32)
+	st.outputs = append(st.outputs, run(t, tf, dir, env, "init", "-input=false", "-no-color"))
+	return st
+}
+
+// planArgs are the arguments of a plan of the environment as the pipeline
+// makes it (its tfvars, the image), plus the test's tfvars and extra.
+func (st *preparedStack) planArgs(extra ...string) []string {
+	return append([]string{"plan", "-input=false", "-no-color", "-var-file=" + st.e.TFVarsFile, "-var-file=" + st.testVars, "-var=image=" + st.image}, extra...)
+}
+
 // A first plan of each environment, as the pipeline makes it: the registry
 // stack applied first (the root stack reads the repository), then the root
 // stack planned with the environment's own tfvars and the test bed's
@@ -183,35 +231,11 @@ func TestPlanBothEnvironmentsAgainstTestBed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			bed, env, work, dir := bedAndStack(t)
-			var outputs []tfrun.Result
-
-			registry := filepath.Join(dir, "registry")
-			if err := tfrun.LocalBackend(registry, filepath.Join(work, "registry.tfstate")); err != nil {
-				t.Fatal(err)
-			}
-			outputs = append(outputs, run(t, tf, registry, env, "init", "-input=false", "-no-color"),
-				run(t, tf, registry, env, "apply", "-input=false", "-no-color", "-auto-approve",
-					"-var=aws_account_id="+testbed.AccountID, "-var=aws_region="+bed.Region, "-var=environment="+e.TerraformEnv))
-			regOut := run(t, tf, registry, env, "output", "-json")
-			repo, err := tfoutputs.ParseRegistry([]byte(regOut.Stdout))
-			if err != nil {
-				t.Fatal(err)
-			}
-
-			if err := tfrun.LocalBackend(dir, filepath.Join(work, "root.tfstate")); err != nil {
-				t.Fatal(err)
-			}
-			// The test bed's account, in a tfvars file of the test's own: the
-			// stack's allowed_account_ids = [var.aws_account_id] stays as is.
-			testVars := filepath.Join(work, "testbed.tfvars")
-			if err := os.WriteFile(testVars, fmt.Appendf(nil, "aws_account_id = %q\n", testbed.AccountID), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			image := repo.RepositoryURL + "@sha256:" + strings.Repeat("ab", 32)
+			st := prepareStack(t, tf, e)
+			bed, env, work, dir := st.bed, st.env, st.work, st.dir
+			outputs := st.outputs
 			planFile := filepath.Join(work, "plan.tfplan")
-			outputs = append(outputs, run(t, tf, dir, env, "init", "-input=false", "-no-color"),
-				run(t, tf, dir, env, "plan", "-input=false", "-no-color", "-var-file="+e.TFVarsFile, "-var-file="+testVars, "-var=image="+image, "-out="+planFile))
+			outputs = append(outputs, run(t, tf, dir, env, st.planArgs("-out="+planFile)...))
 			shown := run(t, tf, dir, env, "show", "-json", planFile)
 
 			p, err := tfplan.Parse([]byte(shown.Stdout))
@@ -238,9 +262,15 @@ func TestPlanBothEnvironmentsAgainstTestBed(t *testing.T) {
 				t.Error(err)
 			}
 			t.Logf("%s: %d to add", e.TerraformEnv, creates)
+			checkProperties(t, e, shown.Stdout)
+			checkRegistryEncrypted(t, tf, st)
+
+			if e.Protected {
+				checkRefusals(t, tf, st)
+			}
 
 			// The guard is on: the environment's own account is refused.
-			r, err := tf.Run(t.Context(), dir, env, "plan", "-input=false", "-no-color", "-var-file="+e.TFVarsFile, "-var=image="+image)
+			r, err := tf.Run(t.Context(), dir, env, "plan", "-input=false", "-no-color", "-var-file="+e.TFVarsFile, "-var=image="+st.image)
 			if err == nil || !strings.Contains(r.Stderr, "not allowed") || !strings.Contains(r.Stderr, testbed.AccountID) {
 				t.Errorf("planning %s with its own tfvars (account %s) against the bed (account %s) must be refused by allowed_account_ids; got %v\n%s",
 					e.TerraformEnv, e.AccountID, testbed.AccountID, err, r.Stderr)
@@ -296,7 +326,7 @@ resource "aws_secretsmanager_secret" "neo4j" {
 module "credentials" {
   source           = %q
   secret_id        = aws_secretsmanager_secret.neo4j.id
-  bolt_urls        = { ledgerspace = "bolt://10.40.10.5:7687", searchspace = "bolt://10.40.11.6:7687" }
+  bolt_urls        = { ledgerspace = "bolt+ssc://10.40.10.5:7687", searchspace = "bolt+ssc://10.40.11.6:7687" }
   password_version = var.password_version
 }
 `, bed.Region, testbed.AccountID, filepath.Join(stack, "modules", "neo4j-credentials"))
@@ -321,7 +351,7 @@ module "credentials" {
 		return v
 	}
 	first := read("AWSCURRENT")
-	want := map[string]string{"ledgerspacebolturl": "bolt://10.40.10.5:7687", "ledgerspaceuser": "neo4j", "searchspacebolturl": "bolt://10.40.11.6:7687", "searchspaceuser": "neo4j"}
+	want := map[string]string{"ledgerspacebolturl": "bolt+ssc://10.40.10.5:7687", "ledgerspaceuser": "neo4j", "searchspacebolturl": "bolt+ssc://10.40.11.6:7687", "searchspaceuser": "neo4j"}
 	for k, v := range want {
 		if first[k] != v {
 			t.Errorf("secret[%q] = %q, want %q", k, first[k], v)

@@ -1,5 +1,5 @@
 # The S3 bucket holding the Terraform state of every credex-core stack in this
-# account: versioned, encrypted, private, TLS only. Applied once per account,
+# account: versioned, encrypted with its own KMS key, private, TLS only. Applied once per account,
 # by hand, before the pipeline's first run (docs/terraform.md).
 
 provider "aws" {
@@ -29,12 +29,34 @@ resource "aws_s3_bucket_versioning" "state" {
   }
 }
 
+# The state's own key (the account's IAM policies decide who uses it, as
+# with AWS's default key policy; the pipeline's role reads and writes state
+# through it). Rotated yearly; never destroyed with the stack.
+resource "aws_kms_key" "state" {
+  description             = "credex-core Terraform state (S3 bucket ${local.bucket})"
+  enable_key_rotation     = true
+  rotation_period_in_days = 365
+  deletion_window_in_days = 30
+
+  tags = { Project = "credex-core", ManagedBy = "terraform-bootstrap" }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_kms_alias" "state" {
+  name          = "alias/credex-terraform-state"
+  target_key_id = aws_kms_key.state.key_id
+}
+
 resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
   bucket = aws_s3_bucket.state.id
 
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm = "aws:kms"
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.state.arn
     }
     bucket_key_enabled = true
   }

@@ -7,3 +7,8 @@ output "state_bucket_arn" {
   description = "ARN of the state bucket."
   value       = aws_s3_bucket.state.arn
 }
+
+output "state_kms_key_arn" {
+  description = "KMS key the state is encrypted with (alias/credex-terraform-state)."
+  value       = aws_kms_key.state.arn
+}

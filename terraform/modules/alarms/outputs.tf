@@ -5,11 +5,18 @@ output "topic_arn" {
 
 output "alarm_names" {
   description = "Names of the alarms."
-  value = [
-    aws_cloudwatch_metric_alarm.cpu.alarm_name,
-    aws_cloudwatch_metric_alarm.memory.alarm_name,
-    aws_cloudwatch_metric_alarm.running_below_desired.alarm_name,
-    aws_cloudwatch_metric_alarm.alb_5xx.alarm_name,
-    aws_cloudwatch_metric_alarm.unhealthy_targets.alarm_name,
-  ]
+  value = concat(
+    [
+      aws_cloudwatch_metric_alarm.cpu.alarm_name,
+      aws_cloudwatch_metric_alarm.memory.alarm_name,
+      aws_cloudwatch_metric_alarm.running_below_desired.alarm_name,
+      aws_cloudwatch_metric_alarm.alb_5xx.alarm_name,
+      aws_cloudwatch_metric_alarm.unhealthy_targets.alarm_name,
+    ],
+    [for a in aws_cloudwatch_metric_alarm.database_system_check : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.database_instance_check : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.database_disk : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.database_cpu_credits : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.database_backup : a.alarm_name],
+  )
 }

@@ -23,6 +23,57 @@ variable "target_group_arn_suffix" {
   description = "ARN suffix of the service's target group."
 }
 
+variable "region" {
+  type        = string
+  description = "AWS region of the instances (EC2's recover action is named per region)."
+}
+
+variable "database_instance_ids" {
+  type        = map(string)
+  description = "EC2 instance of each database, by database name (ledgerspace, searchspace)."
+  default     = {}
+}
+
+variable "database_instance_type" {
+  type        = string
+  description = "EC2 instance type of the database instances: burstable types (t3, t3a) also get a CPU credit alarm."
+  default     = ""
+}
+
+variable "database_data_dir" {
+  type        = string
+  description = "Mount point of the databases' data volumes, as the CloudWatch agent reports it (path dimension)."
+  default     = "/var/lib/neo4j"
+}
+
+variable "database_backup_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the databases' BackupSucceeded metric (modules/neo4j)."
+  default     = "Credex/Neo4j"
+}
+
+variable "disk_threshold_percent" {
+  type        = number
+  description = "Disk use, in percent, above which a database's disk alarm fires (root and data file systems)."
+  default     = 80
+
+  validation {
+    condition     = var.disk_threshold_percent > 0 && var.disk_threshold_percent < 100
+    error_message = "disk_threshold_percent must be between 1 and 99."
+  }
+}
+
+variable "cpu_credit_balance_threshold" {
+  type        = number
+  description = "CPU credits below which a burstable database instance's credit alarm fires (a t3.medium earns 24 an hour and keeps at most 576)."
+  default     = 50
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key the topic is encrypted with (its key policy must let cloudwatch.amazonaws.com use it)."
+}
+
 variable "emails" {
   type        = list(string)
   description = "Addresses subscribed to the alarm topic (each must confirm by email)."
@@ -31,6 +82,17 @@ variable "emails" {
   validation {
     condition     = alltrue([for e in var.emails : can(regex("^[^@\\s]+@[^@\\s]+$", e))])
     error_message = "Each entry of emails must be an email address."
+  }
+}
+
+variable "https_endpoints" {
+  type        = list(string)
+  description = "HTTPS endpoints subscribed to the alarm topic (each must confirm the subscription)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.https_endpoints : startswith(u, "https://")])
+    error_message = "Each entry of https_endpoints must be an https:// URL."
   }
 }
 

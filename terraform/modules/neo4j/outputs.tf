@@ -27,3 +27,18 @@ output "volume_ids" {
   description = "Data volume ID of each database."
   value       = { for db, v in aws_ebs_volume.data : db => v.id }
 }
+
+output "instance_type" {
+  description = "EC2 instance type of the database instances (for the alarms: CPU credits on burstable types)."
+  value       = var.instance_type
+}
+
+output "data_dir" {
+  description = "Mount point of each database's data volume, as the CloudWatch agent reports it (the path dimension of disk_used_percent)."
+  value       = local.data_dir
+}
+
+output "backup_namespace" {
+  description = "CloudWatch namespace of the backups' BackupSucceeded metric (dimension Database)."
+  value       = local.backup_namespace
+}

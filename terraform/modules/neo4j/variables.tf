@@ -50,7 +50,17 @@ variable "neo4j_version" {
 
 variable "instance_type" {
   type        = string
-  description = "EC2 instance type of each database instance, e.g. t3.medium."
+  description = "EC2 instance type of each database instance, e.g. t3.medium: a Nitro x86_64 type with EBS storage only (see the validation)."
+
+  # Nitro: the boot script finds the data volume by its NVMe serial (the
+  # volume ID), which Xen types (t2, m4, ...) do not give. x86_64: the AMI
+  # is Amazon Linux 2023 for x86_64. EBS only: CloudWatch's recover action
+  # refuses instances with instance store (the "d" types), and the volume's
+  # data must never live on a disk that a stop wipes.
+  validation {
+    condition     = can(regex("^(t3|t3a|m5|m5a|m5n|m6i|m6a|m7i|m7a|r5|r5a|r5n|r6i|r6a|r7i|r7a|c5|c5a|c6i|c6a|c7i|c7a)\\.(medium|large|[0-9]*xlarge)$", var.instance_type))
+    error_message = "instance_type must be a Nitro x86_64 type with EBS storage only, medium or larger: t3, t3a, m5, m5a, m5n, m6i, m6a, m7i, m7a, r5, r5a, r5n, r6i, r6a, r7i, r7a, c5, c5a, c6i, c6a, c7i or c7a (e.g. t3.medium, m5.large, r6i.xlarge). Xen types (t2, m4) have no NVMe volume serial for the boot script to find the data volume by; Graviton types need an arm64 AMI; types with instance store (m5d, ...) cannot use CloudWatch's recover action."
+  }
 }
 
 variable "heap_size" {
@@ -104,6 +114,43 @@ variable "password_version" {
   type        = number
   description = "Version of the generated passwords: Terraform writes new passwords to the secret each time this changes (rotation; see docs/terraform.md)."
   default     = 1
+}
+
+variable "termination_protection" {
+  type        = bool
+  description = "Set disable_api_termination on the instances, so an API call cannot terminate a database (production)."
+  default     = false
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region of the instances (the AWS CLI's, on them)."
+}
+
+variable "backup_bucket" {
+  type        = string
+  description = "Name of the bucket the daily neo4j-admin backups go to (modules/neo4j-backups)."
+}
+
+variable "backup_bucket_arn" {
+  type        = string
+  description = "ARN of the backup bucket: the instances may write and read backups there, never delete them."
+}
+
+variable "backup_kms_key_arn" {
+  type        = string
+  description = "KMS key the backups are encrypted with."
+}
+
+variable "backup_time" {
+  type        = string
+  description = "UTC time (HH:MM) of the daily backup of each database."
+  default     = "02:30"
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.backup_time))
+    error_message = "backup_time must be HH:MM in UTC, e.g. 02:30."
+  }
 }
 
 variable "tags" {

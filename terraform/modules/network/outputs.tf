@@ -17,3 +17,8 @@ output "private_subnet_ids" {
   description = "IDs of the private subnets (tasks, databases)."
   value       = aws_subnet.private[*].id
 }
+
+output "nat_gateway_ids" {
+  description = "IDs of the NAT gateways (one per zone, or one)."
+  value       = aws_nat_gateway.this[*].id
+}

@@ -10,8 +10,11 @@ resource "aws_ecr_repository" "this" {
     scan_on_push = true
   }
 
+  # The environment's KMS key (ECR cannot change a repository's encryption
+  # in place: a change replaces the repository, which the pipeline refuses).
   encryption_configuration {
-    encryption_type = "AES256"
+    encryption_type = var.kms_key_arn == null ? "AES256" : "KMS"
+    kms_key         = var.kms_key_arn
   }
 
   tags = var.tags

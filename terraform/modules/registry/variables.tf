@@ -19,6 +19,12 @@ variable "keep_images" {
   }
 }
 
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key the images are encrypted with; null uses ECR's AES256."
+  default     = null
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags added to every resource."

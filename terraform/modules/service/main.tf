@@ -5,7 +5,8 @@
 # `environment` holds NODE_ENV, PORT and LOG_LEVEL and nothing else.
 
 locals {
-  https = var.certificate_arn != null
+  https             = var.certificate_arn != null
+  access_log_bucket = "${var.service_name}-alb-logs-${var.account_id}"
 
   # Environment variable => "<secret ARN>:<JSON key>::" (latest version).
   app_secret_keys = ["JWT_SECRET", "WHATSAPP_BOT_API_KEY", "OPEN_EXCHANGE_RATES_API"]
@@ -28,6 +29,7 @@ locals {
 resource "aws_cloudwatch_log_group" "this" {
   name              = var.log_group_name
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
 
   tags = var.tags
 }
@@ -44,7 +46,12 @@ resource "aws_secretsmanager_secret" "app" {
 
 # --- IAM -------------------------------------------------------------------
 
-data "aws_iam_policy_document" "assume_tasks" {
+# The execution role: ECS pulls the image, writes the logs and reads the
+# secrets with it. No confused-deputy condition here: AWS documents
+# aws:SourceAccount / aws:SourceArn for the task role only, and a condition
+# ECS does not meet when it starts a task would stop every task from
+# starting (docs/terraform.md, item 11).
+data "aws_iam_policy_document" "assume_execution" {
   statement {
     actions = ["sts:AssumeRole"]
     principals {
@@ -54,10 +61,35 @@ data "aws_iam_policy_document" "assume_tasks" {
   }
 }
 
+# The task role, the application's identity: ECS assumes it for this
+# account's tasks only (confused deputy: another account's task naming this
+# role gets nothing), as the ECS developer guide recommends.
+data "aws_iam_policy_document" "assume_task" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:ecs:${var.region}:${var.account_id}:*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
 resource "aws_iam_role" "execution" {
   name               = "${var.task_family}-execution"
   description        = "ECS pulls the image, writes logs and reads the secrets of ${var.task_family}"
-  assume_role_policy = data.aws_iam_policy_document.assume_tasks.json
+  assume_role_policy = data.aws_iam_policy_document.assume_execution.json
 
   tags = var.tags
 }
@@ -96,7 +128,7 @@ resource "aws_iam_role_policy" "execution" {
 resource "aws_iam_role" "task" {
   name               = "${var.task_family}-task"
   description        = "Identity of the ${var.task_family} application"
-  assume_role_policy = data.aws_iam_policy_document.assume_tasks.json
+  assume_role_policy = data.aws_iam_policy_document.assume_task.json
 
   tags = var.tags
 }
@@ -189,7 +221,16 @@ resource "aws_lb" "this" {
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
 
+  access_logs {
+    bucket  = module.access_logs.bucket
+    prefix  = "alb"
+    enabled = true
+  }
+
   tags = var.tags
+
+  # The load balancer checks it may write to the bucket when it is created.
+  depends_on = [module.access_logs]
 }
 
 resource "aws_lb_target_group" "this" {
@@ -244,6 +285,37 @@ resource "aws_lb_listener" "http" {
         protocol    = "HTTPS"
         status_code = "HTTP_301"
       }
+    }
+  }
+}
+
+# --- Access logs ---------------------------------------------------------------
+
+# Every request the load balancer served, kept access_log_days. Encrypted
+# with S3's own key (SSE-S3): the only encryption ELB's log delivery takes.
+module "access_logs" {
+  source = "../private-bucket"
+
+  name            = local.access_log_bucket
+  expiration_days = var.access_log_days
+  policy_json     = data.aws_iam_policy_document.access_logs.json
+  tags            = var.tags
+}
+
+# The region's ELB account writes the logs (af-south-1 and the other regions
+# older than August 2022 deliver from an account of ELB's, not a service
+# principal); nothing else writes.
+data "aws_elb_service_account" "this" {}
+
+data "aws_iam_policy_document" "access_logs" {
+  statement {
+    sid       = "LoadBalancerWritesItsLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:aws:s3:::${local.access_log_bucket}/alb/AWSLogs/${var.account_id}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.this.arn]
     }
   }
 }
@@ -339,4 +411,44 @@ resource "aws_ecs_service" "this" {
   depends_on = [aws_lb_listener.http, aws_lb_listener.https, aws_iam_role_policy.execution]
 
   tags = var.tags
+
+  # Application Auto Scaling owns the task count once the service exists
+  # (between min_count and max_count, below); an apply must not reset it.
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+}
+
+# --- Autoscaling -------------------------------------------------------------
+
+# Never fewer tasks than desired_count (raising it in the tfvars raises the
+# floor, and the running count with it), never more than max_count.
+resource "aws_appautoscaling_target" "this" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.desired_count
+  max_capacity       = var.max_count
+
+  tags = var.tags
+}
+
+# Average CPU of the service's tasks held near cpu_target_percent: out fast,
+# in slowly.
+resource "aws_appautoscaling_policy" "cpu" {
+  name               = "${var.service_name}-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this.service_namespace
+  resource_id        = aws_appautoscaling_target.this.resource_id
+  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.cpu_target_percent
+    scale_out_cooldown = 60
+    scale_in_cooldown  = 300
+
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
 }

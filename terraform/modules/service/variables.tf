@@ -10,7 +10,23 @@ variable "environment" {
 
 variable "region" {
   type        = string
-  description = "AWS region, for the awslogs driver."
+  description = "AWS region, for the awslogs driver and the roles' trust conditions."
+}
+
+variable "account_id" {
+  type        = string
+  description = "The 12-digit AWS account: the roles trust only its tasks, and the access-log bucket is named after it."
+}
+
+variable "access_log_days" {
+  type        = number
+  description = "Days the load balancer's access logs are kept."
+  default     = 90
+
+  validation {
+    condition     = var.access_log_days >= 1
+    error_message = "access_log_days must be at least 1."
+  }
 }
 
 variable "cluster_name" {
@@ -77,11 +93,32 @@ variable "memory" {
 
 variable "desired_count" {
   type        = number
-  description = "Number of tasks the service keeps running."
+  description = "Number of tasks the service starts with and never goes below (autoscaling's minimum)."
 
   validation {
     condition     = var.desired_count >= 1
     error_message = "desired_count must be at least 1."
+  }
+}
+
+variable "max_count" {
+  type        = number
+  description = "Most tasks autoscaling may run (at least desired_count, the least)."
+
+  validation {
+    condition     = var.max_count >= 1 && var.max_count <= 100
+    error_message = "max_count must be between 1 and 100."
+  }
+}
+
+variable "cpu_target_percent" {
+  type        = number
+  description = "Average CPU of the tasks, in percent, that autoscaling holds the service near."
+  default     = 60
+
+  validation {
+    condition     = var.cpu_target_percent >= 20 && var.cpu_target_percent <= 90
+    error_message = "cpu_target_percent must be between 20 and 90."
   }
 }
 
@@ -124,6 +161,11 @@ variable "log_level" {
     condition     = contains(["error", "warn", "info", "debug"], var.log_level)
     error_message = "log_level must be one of error, warn, info, debug."
   }
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key the log group is encrypted with (its key policy must let CloudWatch Logs use it for this group)."
 }
 
 variable "app_secret_name" {
