@@ -303,5 +303,5 @@ func (s *deploySteps) Registry(ctx context.Context) (string, error) {
 
 // Publish implements deploy.Steps.
 func (s *deploySteps) Publish(ctx context.Context) (string, error) {
-	return s.m.publish(ctx, s.e, s.image, s.revision)
+	return s.m.publish(ctx, s.e, s.revision, func(context.Context) (*dagger.Container, error) { return s.image, nil })
 }

@@ -19,9 +19,10 @@ import (
 // pushes it to the environment's ECR repository (created by registry),
 // tagged with the revision and the environment's name (staging,
 // production). Returns the image pinned by digest,
-// <repository>@sha256:<digest>, for plan --image. The repository's tags are
-// immutable: publishing a revision already there pushes nothing and
-// returns the digest pushed before.
+// <repository>@sha256:<digest>, for plan --image. The AWS account and the
+// repository are checked before anything is built. The repository's tags
+// are immutable: publishing a revision already there builds and pushes
+// nothing and returns the digest pushed before.
 // +cache="never"
 func (m *CredexCi) Publish(
 	ctx context.Context,
@@ -39,25 +40,21 @@ func (m *CredexCi) Publish(
 	if err != nil {
 		return "", err
 	}
-	if err := publish.CheckRevision(revision); err != nil {
-		return "", err
-	}
-	image, err := m.Build(ctx, source.TargetProduction, fargatePlatform, revision, created)
-	if err != nil {
-		return "", err
-	}
-	return m.publish(ctx, e, image, revision)
+	return m.publish(ctx, e, revision, func(ctx context.Context) (*dagger.Container, error) {
+		return m.Build(ctx, source.TargetProduction, fargatePlatform, revision, created)
+	})
 }
 
 // fargatePlatform is the platform ECS Fargate runs the image on.
 const fargatePlatform dagger.Platform = "linux/amd64"
 
-// publish pushes a built image to the environment's repository, tagged
-// revision and the environment's name, and returns
-// <repository>@sha256:<digest>. It builds nothing itself: the image is
-// evaluated only when the revision is not in the repository yet. The ECR
-// password exists only in memory and as a Dagger secret.
-func (m *CredexCi) publish(ctx context.Context, e envs.Environment, image *dagger.Container, revision string) (string, error) {
+// publish pushes the image of revision to the environment's repository,
+// tagged revision and the environment's name, and returns
+// <repository>@sha256:<digest>. image is asked for only when the revision
+// is not in the repository yet, after the account and the repository were
+// checked (publish builds there; a deploy's image is already built). The
+// ECR password exists only in memory and as a Dagger secret.
+func (m *CredexCi) publish(ctx context.Context, e envs.Environment, revision string, image func(context.Context) (*dagger.Container, error)) (string, error) {
 	if err := publish.CheckRevision(revision); err != nil {
 		return "", err
 	}
@@ -73,15 +70,24 @@ func (m *CredexCi) publish(ctx context.Context, e envs.Environment, image *dagge
 		return "", err
 	}
 	p := &publish.Publisher{ECR: ecr.NewFromConfig(cfg), Env: e, PushHost: pushHost, Progress: os.Stderr}
+	var buildErr error
 	res, err := p.Publish(ctx, revision, func(ctx context.Context, ref string, login publish.Login) (string, error) {
-		if err := checkPublishable(ctx, image, revision); err != nil {
+		built, err := image(ctx)
+		if err != nil {
+			buildErr = err
+			return "", err
+		}
+		if err := checkPublishable(ctx, built, revision); err != nil {
 			return "", err
 		}
 		password := dag.SetSecret("credex-ci-ecr-password-"+e.Name, login.Password)
-		return image.WithRegistryAuth(login.Host, login.Username, password).
+		return built.WithRegistryAuth(login.Host, login.Username, password).
 			Publish(ctx, ref, dagger.ContainerPublishOpts{RegistryService: m.RegistryService})
 	})
 	if err != nil {
+		if buildErr != nil { // the build's own explanation first, not as a push's
+			return "", fmt.Errorf("%w\nNothing was pushed.", buildErr)
+		}
 		return "", err
 	}
 	fmt.Fprint(os.Stderr, res.Summary())
