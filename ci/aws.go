@@ -63,7 +63,7 @@ func (m *CredexCi) endpoint(ctx context.Context) (awsEndpoint, error) {
 // containers it is bound into (bind) at InContainer, http://<alias>:PORT.
 type hostService struct {
 	InProcess, InContainer string
-	alias                  string
+	alias, port            string
 	service                *dagger.Service
 }
 
@@ -91,7 +91,7 @@ func startService(ctx context.Context, svc *dagger.Service, flag, alias, hint st
 	if err := answersHTTP(ctx, in); err != nil {
 		return hostService{}, fmt.Errorf("%s: nothing answers HTTP on port %s of your machine (%v): %s", flag, u.Port(), err, hint)
 	}
-	return hostService{InProcess: in, InContainer: "http://" + alias + ":" + u.Port(), alias: alias, service: started}, nil
+	return hostService{InProcess: in, InContainer: "http://" + alias + ":" + u.Port(), alias: alias, port: u.Port(), service: started}, nil
 }
 
 // answersHTTP returns nil when target answers HTTP at all (any status),

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -118,18 +117,16 @@ func checkPublishable(ctx context.Context, image *dagger.Container, revision str
 // ECR: localhost:<the service's port>. Container.Publish with the service
 // as RegistryService aliases the ref's host (localhost) to the service and
 // keeps its port, and the engine speaks plain HTTP to localhost registries
-// only (containerd's MatchLocalhost), so the host must be localhost.
+// only (containerd's MatchLocalhost), so the host must be localhost. The
+// service is started, and asked once over HTTP, as --aws-endpoint and --api
+// are: a registry that is not running is named here, before any build.
 func (m *CredexCi) registryHost(ctx context.Context) (string, error) {
 	if m.RegistryService == nil {
 		return "", nil
 	}
-	endpoint, err := m.RegistryService.Endpoint(ctx)
+	svc, err := startService(ctx, m.RegistryService, "--registry", "registry", "is the registry running on that port of your machine?")
 	if err != nil {
-		return "", fmt.Errorf("--registry: %w (give it as tcp://localhost:PORT; is the registry running on that port of your machine?)", err)
+		return "", err
 	}
-	_, port, err := net.SplitHostPort(endpoint)
-	if err != nil || port == "" {
-		return "", fmt.Errorf("--registry has no port (%q): give it as tcp://localhost:PORT", endpoint)
-	}
-	return "localhost:" + port, nil
+	return "localhost:" + svc.port, nil
 }
