@@ -133,7 +133,7 @@ func New(
 	// +optional
 	awsEndpointURL string,
 	// Container registry standing in for ECR's, on your machine, as a
-	// service: e.g. tcp://localhost:5000 (credex-ci testbed prints it).
+	// service: e.g. tcp://localhost:5050 (credex-ci testbed prints it).
 	// publish pushes there over plain HTTP, as localhost:PORT/<repository>;
 	// the ECR API calls still go to AWS or --aws-endpoint.
 	// +optional
