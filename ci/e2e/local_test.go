@@ -16,23 +16,11 @@ import (
 
 // The local environment: the whole pipeline with both Neo4j databases on the
 // engine, no AWS. deploy --env=local reaches deployLocal (ci/local.go)
-// through Deploy's dispatch in ci/deploy.go. The deploy tests skip while the
-// module has no deploy function at all; once it has one, they run (and fail
-// if --env=local is not dispatched).
-
-// needDeploy skips a test while the module has no deploy function.
-func needDeploy(t *testing.T) {
-	t.Helper()
-	r := call(t, "--help")
-	if r.ExitCode == 0 && !strings.Contains(r.Output(), "  deploy ") {
-		t.Skip("the module has no deploy function yet: deploy --env=local needs Deploy's dispatch to deployLocal (ci/deploy.go)")
-	}
-}
+// through Deploy's dispatch in ci/deploy.go.
 
 // A new user's first command: the example deploys locally and every check
 // that applies passes, with the AWS-only checks reported as not applicable.
 func TestDeployLocalPasses(t *testing.T) {
-	needDeploy(t)
 	r := call(t, example, "deploy", "--env=local", "--revision="+revision)
 	if r.ExitCode != 0 {
 		t.Fatalf("deploy --env=local failed on the example service:\n%s", r)
@@ -65,7 +53,6 @@ func TestDeployLocalPasses(t *testing.T) {
 // An app that exits at start-up: the failure names the app, its exit code
 // and the end of its output.
 func TestDeployLocalNamesAnAppThatExits(t *testing.T) {
-	needDeploy(t)
 	dir := copyExample(t)
 	server := filepath.Join(dir, "src", "server.ts")
 	code, err := os.ReadFile(server)
