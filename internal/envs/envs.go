@@ -137,7 +137,7 @@ func (e Environment) RequireAWS() error {
 	if !e.Local {
 		return nil
 	}
-	return fmt.Errorf("%w: it has no account, tfvars or Terraform state, so registry, plan, apply, drift, publish and verify "+
+	return fmt.Errorf("%w: it has no account, tfvars or Terraform state, so registry, publish, plan, apply, drift, verify and rollback "+
 		"work only on --env=%s; to run credex-core on this machine, use `dagger call deploy --env=local` (or `dagger call up --env=local`)",
 		ErrNoAWS, strings.Join(AWSNames(), " or --env="))
 }

@@ -164,7 +164,7 @@ func TestPortAndHealthCheckPathFromTFVars(t *testing.T) {
 }
 
 func TestLocalIsRefusedWhereAWSIsNeeded(t *testing.T) {
-	const want = "local has no AWS: it has no account, tfvars or Terraform state, so registry, plan, apply, drift, publish and verify work only on --env=stage or --env=prod; " +
+	const want = "local has no AWS: it has no account, tfvars or Terraform state, so registry, publish, plan, apply, drift, verify and rollback work only on --env=stage or --env=prod; " +
 		"to run credex-core on this machine, use `dagger call deploy --env=local` (or `dagger call up --env=local`)"
 	for name, err := range map[string]error{
 		"LookupAWS":  func() error { _, err := LookupAWS("LOCAL"); return err }(),
