@@ -210,7 +210,7 @@ func (m *CredexCi) loadEnv(ctx context.Context, name string) (envs.Environment, 
 	}
 	tfvars, err := m.Terraform.File(e.TFVarsFile).Contents(ctx)
 	if err != nil {
-		return e, fmt.Errorf("reading terraform/%s: %w", e.TFVarsFile, err)
+		return e, fmt.Errorf("environment %s: reading terraform/%s: %w (--terraform must be the stack's directory, the one holding %s; it defaults to terraform/ of the repository holding dagger.json)", e.Name, e.TFVarsFile, err, e.TFVarsFile)
 	}
 	return envs.FromTFVars(name, []byte(tfvars))
 }
