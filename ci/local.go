@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -315,10 +314,6 @@ func (m *CredexCi) startLocal(ctx context.Context, o localOptions) (*localStack,
 	return s, nil
 }
 
-// testCount finds the number of tests in node --test's summary (TAP's
-// "# tests 34" or the spec reporter's "ℹ tests 34").
-var testCount = regexp.MustCompile(`(?m)^\S* ?tests (\d+)\s*$`)
-
 func (m *CredexCi) localUnitTests(ctx context.Context, s *localStack, o testOptions) {
 	start := time.Now()
 	out, err := m.unitTests(ctx, o)
@@ -326,11 +321,7 @@ func (m *CredexCi) localUnitTests(ctx context.Context, s *localStack, o testOpti
 		s.parts.Fail(localenv.PartUnitTests, "the unit tests failed", time.Since(start), localenv.Tail(60, err.Error())...)
 		return
 	}
-	summary := "passed"
-	if n := testCount.FindStringSubmatch(out); n != nil {
-		summary = n[1] + " tests passed"
-	}
-	s.parts.Ready(localenv.PartUnitTests, summary, time.Since(start))
+	s.parts.Ready(localenv.PartUnitTests, localenv.UnitTestsSummary(out), time.Since(start))
 }
 
 // localImage builds the production image, as for staging but for this

@@ -3,6 +3,7 @@ package localenv
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -216,6 +217,20 @@ func Tail(n int, outputs ...string) []string {
 		lines = lines[len(lines)-n:]
 	}
 	return lines
+}
+
+// testCount finds the number of tests in node --test's summary (TAP's
+// "# tests 34" or the spec reporter's "ℹ tests 34").
+var testCount = regexp.MustCompile(`(?m)^\S* ?tests (\d+)\s*$`)
+
+// UnitTestsSummary is the unit-tests part's summary of a passing run's
+// output: "34 tests passed" when node --test's summary gives the count,
+// else "passed".
+func UnitTestsSummary(output string) string {
+	if n := testCount.FindStringSubmatch(output); n != nil {
+		return n[1] + " tests passed"
+	}
+	return "passed"
 }
 
 // CheckPassword refuses a chosen database password Neo4j would refuse at

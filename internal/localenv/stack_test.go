@@ -126,3 +126,19 @@ func TestErrOfNamesOnlyThoseParts(t *testing.T) {
 		t.Errorf("ErrOf(databases) = %v", err)
 	}
 }
+
+// node --test's own summaries (Node 20, both reporters), around a test
+// whose name holds "tests 3".
+func TestUnitTestsSummaryCountsFromEitherReporter(t *testing.T) {
+	tap := "TAP version 13\n# Subtest: a tests 3\nok 1 - a tests 3\n  ---\n  duration_ms: 0.6\n  ...\n" +
+		"# Subtest: b\nok 2 - b\n  ---\n  duration_ms: 0.1\n  ...\n1..2\n# tests 2\n# suites 0\n# pass 2\n# fail 0\n# cancelled 0\n# skipped 0\n# todo 0\n# duration_ms 212.5\n"
+	spec := "✔ a tests 3 (0.6ms)\n✔ b (0.2ms)\nℹ tests 2\nℹ suites 0\nℹ pass 2\nℹ fail 0\nℹ cancelled 0\nℹ skipped 0\nℹ todo 0\nℹ duration_ms 347.7\n"
+	for name, out := range map[string]string{"tap": tap, "spec": spec} {
+		if got := UnitTestsSummary(out); got != "2 tests passed" {
+			t.Errorf("%s: %q, want 2 tests passed", name, got)
+		}
+	}
+	if got := UnitTestsSummary("> jest\nPASS test/a.test.ts\n"); got != "passed" {
+		t.Errorf("a runner without node's summary: %q, want passed", got)
+	}
+}
