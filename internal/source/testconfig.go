@@ -35,7 +35,11 @@ func ParseTestEnv(values []string) ([]Variable, error) {
 		name, value, ok := strings.Cut(kv, "=")
 		switch {
 		case !ok || !envName.MatchString(name):
-			problems = append(problems, fmt.Errorf("%w %q: write NAME=value, e.g. --test-env=NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://localhost:7687 (names are letters, digits and _)", ErrInvalidTestEnv, shorten(kv)))
+			entry := kv
+			if ok {
+				entry = name + "=..." // the name is what is wrong; the value may be a secret
+			}
+			problems = append(problems, fmt.Errorf("%w %q: write NAME=value, e.g. --test-env=NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://localhost:7687 (names are letters, digits and _)", ErrInvalidTestEnv, shorten(entry)))
 		case secretName.MatchString(name):
 			problems = append(problems, fmt.Errorf("%w: %s looks like a secret: pass it in --test-secrets (a NAME=value file, e.g. --test-secrets=file://./test.env), never as --test-env, whose values reach Dagger's cache and logs", ErrInvalidTestEnv, name))
 		case slices.ContainsFunc(vars, func(v Variable) bool { return v.Name == name }):
