@@ -57,6 +57,19 @@ EMPTY=
 	}
 }
 
+// The lines of a .env as written, for checks that name file:line (the
+// repository's own .env, internal/repocheck).
+func TestReadDotenvKeepsOrderAndLines(t *testing.T) {
+	lines, err := ReadDotenv("# a comment\n\nSOURCE=examples/ledger-api\nexport DEPLOY_ENV=\"prod\"\n  credexCi_node_image = 'x'\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []DotenvLine{{3, "SOURCE", "examples/ledger-api"}, {4, "DEPLOY_ENV", "prod"}, {5, "credexCi_node_image", "x"}}
+	if !slices.Equal(lines, want) {
+		t.Errorf("got %+v, want %+v", lines, want)
+	}
+}
+
 func TestParseDotenvNamesLinesNeverValues(t *testing.T) {
 	_, err := ParseDotenv("JWT_SECRET=topsecretvalue\nthis line has topsecretvalue2 in it\nA='unclosed-secret-value\nJWT_SECRET=again-secret\nB=\"x\" trailing-secret\n")
 	if !errors.Is(err, ErrInvalidTestSecrets) {
