@@ -3,6 +3,7 @@ package localenv
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,7 +70,8 @@ func NewStack() *Stack {
 }
 
 // Redact registers values (passwords, keys) to replace by *** wherever the
-// stack is rendered.
+// stack is rendered, longest first (a value inside another is not left
+// half-shown).
 func (s *Stack) Redact(values ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -78,6 +80,7 @@ func (s *Stack) Redact(values ...string) {
 			s.secrets = append(s.secrets, v)
 		}
 	}
+	slices.SortStableFunc(s.secrets, func(a, b string) int { return len(b) - len(a) })
 }
 
 // Ready marks a part ready.
