@@ -2,6 +2,7 @@ package ecssim
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +91,19 @@ func (s *Simulator) taskDef(ref string) (*taskDef, *apiError) {
 	return nil, clientErr("ClientException", "Unable to describe task definition.")
 }
 
+// deployable resolves the task definition a service is to run: ECS
+// refuses a deregistered (INACTIVE) revision.
+func (s *Simulator) deployable(ref string) (*taskDef, *apiError) {
+	td, err := s.taskDef(ref)
+	if err != nil {
+		return nil, err
+	}
+	if td.status == "INACTIVE" {
+		return nil, clientErr("ClientException", "TaskDefinition is inactive")
+	}
+	return td, nil
+}
+
 func (s *Simulator) describeTaskDefinition(body []byte, now time.Time) (any, *apiError) {
 	var in struct {
 		TaskDefinition string   `json:"taskDefinition"`
@@ -103,14 +117,15 @@ func (s *Simulator) describeTaskDefinition(body []byte, now time.Time) (any, *ap
 		return nil, err
 	}
 	out := map[string]any{"taskDefinition": td.wire()}
-	if includes(in.Include, "TAGS") {
+	if slices.Contains(in.Include, "TAGS") {
 		out["tags"] = s.tagsOf(td.arn)
 	}
 	return out, nil
 }
 
 // deregisterTaskDefinition marks a revision INACTIVE: services running it
-// keep it, DescribeTaskDefinition still answers, new services cannot use it.
+// keep it, DescribeTaskDefinition still answers, CreateService and
+// UpdateService refuse it (deployable).
 func (s *Simulator) deregisterTaskDefinition(body []byte, now time.Time) (any, *apiError) {
 	var in struct {
 		TaskDefinition string `json:"taskDefinition"`
