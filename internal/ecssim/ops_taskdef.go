@@ -72,7 +72,8 @@ func (s *Simulator) registerTaskDefinition(body []byte, now time.Time) (any, *ap
 	return map[string]any{"taskDefinition": td.wire(), "tags": s.tagsOf(td.arn)}, nil
 }
 
-// taskDef resolves "family", "family:revision" or an ARN.
+// taskDef resolves "family" (its latest ACTIVE revision, as ECS does),
+// "family:revision" or an ARN.
 func (s *Simulator) taskDef(ref string) (*taskDef, *apiError) {
 	name := ref
 	if i := strings.LastIndex(name, "task-definition/"); i >= 0 {
@@ -80,13 +81,14 @@ func (s *Simulator) taskDef(ref string) (*taskDef, *apiError) {
 	}
 	family, rev, hasRev := strings.Cut(name, ":")
 	revs := s.taskDefs[family]
-	if len(revs) > 0 {
-		if !hasRev {
-			return revs[len(revs)-1], nil
+	if !hasRev {
+		for i := len(revs) - 1; i >= 0; i-- {
+			if revs[i].status == "ACTIVE" {
+				return revs[i], nil
+			}
 		}
-		if n, err := strconv.Atoi(rev); err == nil && n >= 1 && n <= len(revs) {
-			return revs[n-1], nil
-		}
+	} else if n, err := strconv.Atoi(rev); err == nil && n >= 1 && n <= len(revs) {
+		return revs[n-1], nil
 	}
 	return nil, clientErr("ClientException", "Unable to describe task definition.")
 }
