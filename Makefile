@@ -2,6 +2,10 @@
 SHELL := /usr/bin/env bash -o pipefail
 SHARED ?= ../shared
 EXAMPLE ?= examples/ledger-api
+# The example's npm dependencies, installed once a lockfile: its own tests use
+# them, and so does the engine's Bolt test (internal/localenv holds its test
+# server to the example's neo4j-driver), so `make test` installs them first.
+EXAMPLE_DEPS = $(EXAMPLE)/node_modules/.package-lock.json
 FIXTURE ?= internal/source/testdata/credex-core
 # The configuration the fixture's suites read at import (test values only).
 FIXTURE_ENV = NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://ledger:7687 NEO_4J_LEDGER_SPACE_USER=neo4j \
@@ -13,8 +17,12 @@ ACTIONLINT_VERSION ?= v1.7.12
 
 .PHONY: test test-e2e test-engine test-module test-workflows test-bindings test-terraform test-example test-fixture bindings bench
 
-## test: every check CI runs, in order of speed
-test: test-engine test-module test-bindings test-workflows test-terraform test-example test-fixture
+## test: every check CI runs, in order of speed (after the example's
+## dependencies, which the engine's tests use too)
+test: $(EXAMPLE_DEPS) test-engine test-module test-bindings test-workflows test-terraform test-example test-fixture
+
+$(EXAMPLE_DEPS): $(EXAMPLE)/package-lock.json
+	cd $(EXAMPLE) && npm ci --no-audit --no-fund
 
 ## test-engine: vet and unit/end-to-end tests of the plain-Go deploy engine
 test-engine:
@@ -59,15 +67,19 @@ test-terraform:
 	go test -count=1 -tags terraform ./internal/tfrun/
 
 ## test-example: the example service's own unit and integration tests
-test-example:
-	cd $(EXAMPLE) && npm ci --no-audit --no-fund && npm run build && npm test
+test-example: $(EXAMPLE_DEPS)
+	cd $(EXAMPLE) && npm run build && npm test
 	.ci/example-integration $(EXAMPLE)
 
 ## test-fixture: the credex-core-shaped fixture's unit suite fails without its
-## configuration and passes with it (what the e2e tests expect of `test`)
+## configuration, naming what it lacks, and passes with it (what the e2e
+## tests expect of `test`)
 test-fixture:
 	cd $(FIXTURE) && npm ci --no-audit --no-fund && npm run build
-	cd $(FIXTURE) && if npm run test:unit >/dev/null 2>&1; then echo "test-fixture: the unit suite passed without its configuration" >&2; exit 1; fi
+	cd $(FIXTURE) && if out=$$(npm run test:unit 2>&1); then \
+	  echo "test-fixture: the unit suite passed without its configuration" >&2; exit 1; \
+	elif ! grep -q 'missing configuration: set NEO_4J_LEDGER_SPACE_BOLT_URL' <<<"$$out"; then \
+	  echo "test-fixture: the unit suite failed without its configuration, but not naming what it lacks:" >&2; echo "$$out" >&2; exit 1; fi
 	cd $(FIXTURE) && env $(FIXTURE_ENV) npm run test:unit
 
 ## bindings: regenerate the Dagger bindings after changing a function of ci/

@@ -2,6 +2,7 @@ package ecssim
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,7 +45,7 @@ func (s *Simulator) createService(body []byte, now time.Time) (any, *apiError) {
 	if old := c.services[in.ServiceName]; old != nil && old.status != "INACTIVE" {
 		return nil, clientErr("InvalidParameterException", "Creation of service was not idempotent.")
 	}
-	td, err := s.taskDef(in.TaskDefinition)
+	td, err := s.deployable(in.TaskDefinition)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func (s *Simulator) serviceWire(svc *service, include []string) map[string]json.
 	_ = json.Unmarshal(svc.echo["deploymentConfiguration"], &dc)
 	dc["deploymentCircuitBreaker"], _ = json.Marshal(svc.breaker)
 	out["deploymentConfiguration"], _ = json.Marshal(dc)
-	if includes(include, "TAGS") {
+	if slices.Contains(include, "TAGS") {
 		out["tags"], _ = json.Marshal(s.tagsOf(svc.arn))
 	}
 	return out
@@ -120,6 +121,12 @@ func (s *Simulator) updateService(body []byte, now time.Time) (any, *apiError) {
 	if svc.status != "ACTIVE" {
 		return nil, clientErr("ServiceNotActiveException", "Service was not ACTIVE.")
 	}
+	td := svc.taskDef
+	if in.TaskDefinition != "" {
+		if td, err = s.deployable(in.TaskDefinition); err != nil {
+			return nil, err
+		}
+	}
 	if dc := in.DeploymentConfiguration; dc != nil && dc.DeploymentCircuitBreaker != nil {
 		svc.breaker = *dc.DeploymentCircuitBreaker
 	}
@@ -130,12 +137,6 @@ func (s *Simulator) updateService(body []byte, now time.Time) (any, *apiError) {
 		svc.loadBalancers = in.LoadBalancers
 	}
 	svc.echo.update(body, serviceEchoed...)
-	td := svc.taskDef
-	if in.TaskDefinition != "" {
-		if td, err = s.taskDef(in.TaskDefinition); err != nil {
-			return nil, err
-		}
-	}
 	if td != svc.taskDef || in.ForceNewDeployment {
 		s.startDeployment(svc, td, now)
 	}

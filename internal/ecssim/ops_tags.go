@@ -2,6 +2,7 @@ package ecssim
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,16 +60,6 @@ func (e echo) with(computed any) map[string]json.RawMessage {
 	return out
 }
 
-// includes reports whether a Describe* request's include names what.
-func includes(include []string, what string) bool {
-	for _, i := range include {
-		if i == what {
-			return true
-		}
-	}
-	return false
-}
-
 // setTags adds or replaces tags of a resource.
 func (s *Simulator) setTags(arn string, tags []wireTag) {
 	if len(tags) == 0 {
@@ -95,6 +86,15 @@ func (s *Simulator) tagsOf(arn string) []wireTag {
 		return t
 	}
 	return []wireTag{}
+}
+
+// taggable refuses an ARN that names no resource of the simulator, as
+// the tag operations do.
+func (s *Simulator) taggable(arn string) *apiError {
+	if !s.known(arn) {
+		return clientErr("InvalidParameterException", "The specified resource is not found: %s", arn)
+	}
+	return nil
 }
 
 // known reports whether an ARN names a resource of the simulator.
@@ -126,8 +126,8 @@ func (s *Simulator) listTagsForResource(body []byte, now time.Time) (any, *apiEr
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if !s.known(in.ResourceArn) {
-		return nil, clientErr("InvalidParameterException", "The specified resource is not found: %s", in.ResourceArn)
+	if err := s.taggable(in.ResourceArn); err != nil {
+		return nil, err
 	}
 	return map[string]any{"tags": s.tagsOf(in.ResourceArn)}, nil
 }
@@ -140,8 +140,8 @@ func (s *Simulator) tagResource(body []byte, now time.Time) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if !s.known(in.ResourceArn) {
-		return nil, clientErr("InvalidParameterException", "The specified resource is not found: %s", in.ResourceArn)
+	if err := s.taggable(in.ResourceArn); err != nil {
+		return nil, err
 	}
 	s.setTags(in.ResourceArn, in.Tags)
 	return map[string]any{}, nil
@@ -155,24 +155,14 @@ func (s *Simulator) untagResource(body []byte, now time.Time) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if !s.known(in.ResourceArn) {
-		return nil, clientErr("InvalidParameterException", "The specified resource is not found: %s", in.ResourceArn)
+	if err := s.taggable(in.ResourceArn); err != nil {
+		return nil, err
 	}
-	var kept []wireTag
-	for _, t := range s.tags[in.ResourceArn] {
-		drop := false
-		for _, k := range in.TagKeys {
-			drop = drop || t.Key == k
-		}
-		if !drop {
-			kept = append(kept, t)
-		}
-	}
-	s.tags[in.ResourceArn] = kept
+	s.tags[in.ResourceArn] = slices.DeleteFunc(s.tags[in.ResourceArn], func(t wireTag) bool { return slices.Contains(in.TagKeys, t.Key) })
 	return map[string]any{}, nil
 }
 
-// wire is a cluster as DescribeClusters reports it.
+// clusterWire is a cluster as DescribeClusters reports it.
 func (s *Simulator) clusterWire(c *cluster, include []string) map[string]json.RawMessage {
 	active, running, pending := 0, 0, 0
 	for _, svc := range c.services {
@@ -191,7 +181,7 @@ func (s *Simulator) clusterWire(c *cluster, include []string) map[string]json.Ra
 	if _, ok := out["settings"]; !ok {
 		out["settings"] = json.RawMessage(`[{"name":"containerInsights","value":"disabled"}]`)
 	}
-	if includes(include, "TAGS") {
+	if slices.Contains(include, "TAGS") {
 		out["tags"], _ = json.Marshal(s.tagsOf(c.arn))
 	}
 	return out

@@ -2,6 +2,7 @@ package ecssim
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +72,8 @@ func (s *Simulator) registerTaskDefinition(body []byte, now time.Time) (any, *ap
 	return map[string]any{"taskDefinition": td.wire(), "tags": s.tagsOf(td.arn)}, nil
 }
 
-// taskDef resolves "family", "family:revision" or an ARN.
+// taskDef resolves "family" (its latest ACTIVE revision, as ECS does),
+// "family:revision" or an ARN.
 func (s *Simulator) taskDef(ref string) (*taskDef, *apiError) {
 	name := ref
 	if i := strings.LastIndex(name, "task-definition/"); i >= 0 {
@@ -79,15 +81,29 @@ func (s *Simulator) taskDef(ref string) (*taskDef, *apiError) {
 	}
 	family, rev, hasRev := strings.Cut(name, ":")
 	revs := s.taskDefs[family]
-	if len(revs) > 0 {
-		if !hasRev {
-			return revs[len(revs)-1], nil
+	if !hasRev {
+		for i := len(revs) - 1; i >= 0; i-- {
+			if revs[i].status == "ACTIVE" {
+				return revs[i], nil
+			}
 		}
-		if n, err := strconv.Atoi(rev); err == nil && n >= 1 && n <= len(revs) {
-			return revs[n-1], nil
-		}
+	} else if n, err := strconv.Atoi(rev); err == nil && n >= 1 && n <= len(revs) {
+		return revs[n-1], nil
 	}
 	return nil, clientErr("ClientException", "Unable to describe task definition.")
+}
+
+// deployable resolves the task definition a service is to run: ECS
+// refuses a deregistered (INACTIVE) revision.
+func (s *Simulator) deployable(ref string) (*taskDef, *apiError) {
+	td, err := s.taskDef(ref)
+	if err != nil {
+		return nil, err
+	}
+	if td.status == "INACTIVE" {
+		return nil, clientErr("ClientException", "TaskDefinition is inactive")
+	}
+	return td, nil
 }
 
 func (s *Simulator) describeTaskDefinition(body []byte, now time.Time) (any, *apiError) {
@@ -103,14 +119,15 @@ func (s *Simulator) describeTaskDefinition(body []byte, now time.Time) (any, *ap
 		return nil, err
 	}
 	out := map[string]any{"taskDefinition": td.wire()}
-	if includes(in.Include, "TAGS") {
+	if slices.Contains(in.Include, "TAGS") {
 		out["tags"] = s.tagsOf(td.arn)
 	}
 	return out, nil
 }
 
 // deregisterTaskDefinition marks a revision INACTIVE: services running it
-// keep it, DescribeTaskDefinition still answers, new services cannot use it.
+// keep it, DescribeTaskDefinition still answers, CreateService and
+// UpdateService refuse it (deployable).
 func (s *Simulator) deregisterTaskDefinition(body []byte, now time.Time) (any, *apiError) {
 	var in struct {
 		TaskDefinition string `json:"taskDefinition"`

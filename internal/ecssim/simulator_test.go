@@ -279,4 +279,18 @@ func TestTagsDescribeClustersAndTheEchoOfWhatWasSet(t *testing.T) {
 	if _, err := client.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("app")}); err == nil {
 		t.Fatal("DeregisterTaskDefinition without a revision succeeded")
 	}
+	// A family alone names its latest ACTIVE revision: none is left.
+	if _, err := client.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("app")}); err == nil {
+		t.Fatal("DescribeTaskDefinition of a family whose only revision is deregistered succeeded")
+	}
+	// A deregistered revision cannot be deployed again; the service keeps
+	// running it.
+	_, err = client.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("c"), Service: aws.String("s"), TaskDefinition: arn, ForceNewDeployment: true})
+	if err == nil || !strings.Contains(err.Error(), "TaskDefinition is inactive") {
+		t.Fatalf("UpdateService to a deregistered revision: %v, want ClientException TaskDefinition is inactive", err)
+	}
+	_, err = client.CreateService(ctx, &ecs.CreateServiceInput{Cluster: aws.String("c"), ServiceName: aws.String("s2"), TaskDefinition: arn})
+	if err == nil || !strings.Contains(err.Error(), "TaskDefinition is inactive") {
+		t.Fatalf("CreateService with a deregistered revision: %v, want ClientException TaskDefinition is inactive", err)
+	}
 }

@@ -13,7 +13,8 @@ import (
 // official neo4j-driver, the one credex-core and the example use: the driver
 // connects and logs in on every Bolt version the tests use, and reads a
 // wrong password as Neo4j's Unauthorized. It needs node and the example's
-// node_modules (make test-example installs them), and skips without them.
+// node_modules (`make test` installs them before the engine's tests), and
+// skips without them.
 func TestOfficialDriverAcceptsTheTestServer(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -24,7 +25,7 @@ func TestOfficialDriverAcceptsTheTestServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(modules, "neo4j-driver")); err != nil {
-		t.Skip("examples/ledger-api has no node_modules/neo4j-driver: run `make test-example` (npm ci) first")
+		t.Skip("examples/ledger-api has no node_modules/neo4j-driver: run `cd examples/ledger-api && npm ci` first")
 	}
 	const script = `
 const neo4j = require("neo4j-driver");

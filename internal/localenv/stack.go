@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,7 +71,8 @@ func NewStack() *Stack {
 }
 
 // Redact registers values (passwords, keys) to replace by *** wherever the
-// stack is rendered.
+// stack is rendered, longest first (a value inside another is not left
+// half-shown).
 func (s *Stack) Redact(values ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -79,6 +81,7 @@ func (s *Stack) Redact(values ...string) {
 			s.secrets = append(s.secrets, v)
 		}
 	}
+	slices.SortStableFunc(s.secrets, func(a, b string) int { return len(b) - len(a) })
 }
 
 // Ready marks a part ready.

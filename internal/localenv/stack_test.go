@@ -113,16 +113,16 @@ func TestCheckPassword(t *testing.T) {
 
 func TestErrOfNamesOnlyThoseParts(t *testing.T) {
 	s := NewStack()
-	s.Redact("secret-pw")
+	s.Redact("secret-pw", "secret-pw-and-more")
 	s.Ready("LedgerSpace", "ok", time.Second)
-	s.Fail("SearchSpace", "SearchSpace is not usable: LOGON refused", time.Second, "debug.log: auth secret-pw")
+	s.Fail("SearchSpace", "SearchSpace is not usable: LOGON refused", time.Second, "debug.log: auth secret-pw secret-pw-and-more")
 	s.Fail(PartImage, "build failed", time.Second)
 	if err := s.ErrOf("LedgerSpace"); err != nil {
 		t.Errorf("LedgerSpace alone is ready: %v", err)
 	}
 	err := s.ErrOf("LedgerSpace", "SearchSpace")
 	if err == nil || !strings.HasPrefix(err.Error(), "SearchSpace failed:\n") || strings.Contains(err.Error(), "image") ||
-		!strings.Contains(err.Error(), "debug.log: auth ***") || strings.Contains(err.Error(), "| Part |") {
+		!strings.Contains(err.Error(), "debug.log: auth *** ***\n") || strings.Contains(err.Error(), "| Part |") {
 		t.Errorf("ErrOf(databases) = %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/great-sun-group/credex-ci/internal/source"
 )
 
 // The .env beside dagger.json is Dagger's local defaults of the module: in
@@ -18,26 +20,26 @@ func TestDotEnvSetsOnlyTheExampleSource(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v: the .env beside dagger.json sets --source for `dagger check` (docs/operations.md)", err)
 	}
-	lines, err := ParseDotEnv(data)
+	lines, err := source.ReadDotenv(string(data))
 	if err != nil {
 		t.Fatalf(".env: %v", err)
 	}
-	var source string
+	var dir string
 	for _, l := range lines {
-		if l.Key != "SOURCE" {
-			t.Errorf(".env:%d: %s is a default argument of every `dagger call` here (Dagger reads .env beside dagger.json: KEY sets a constructor flag, FUNCTION_ARG a function's, e.g. DEPLOY_ENV sets deploy --env): keep only SOURCE, pass the rest as flags", l.Line, l.Key)
+		if l.Name != "SOURCE" {
+			t.Errorf(".env:%d: %s is a default argument of every `dagger call` here (Dagger reads .env beside dagger.json: KEY sets a constructor flag, FUNCTION_ARG a function's, e.g. DEPLOY_ENV sets deploy --env): keep only SOURCE, pass the rest as flags", l.Line, l.Name)
 			continue
 		}
-		source = l.Value
+		dir = l.Value
 	}
-	if source == "" {
+	if dir == "" {
 		t.Fatal(".env: no SOURCE=examples/ledger-api line: `dagger check` at the root would lint the root, which is not a Node service")
 	}
-	if filepath.IsAbs(source) || strings.Contains(source, "$") {
-		t.Errorf(".env: SOURCE=%s: want a path relative to the repository root, without variables", source)
+	if filepath.IsAbs(dir) || strings.Contains(dir, "$") {
+		t.Errorf(".env: SOURCE=%s: want a path relative to the repository root, without variables", dir)
 	}
-	if _, err := os.Stat(filepath.Join(root, source, "package.json")); err != nil {
-		t.Errorf(".env: SOURCE=%s is not a Node service (%v): `dagger check` would fail its lint check", source, err)
+	if _, err := os.Stat(filepath.Join(root, dir, "package.json")); err != nil {
+		t.Errorf(".env: SOURCE=%s is not a Node service (%v): `dagger check` would fail its lint check", dir, err)
 	}
 }
 
@@ -55,36 +57,20 @@ func TestNoOtherDotEnvSetsModuleDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lines, err := ParseDotEnv(data)
+		lines, err := source.ReadDotenv(string(data))
 		if err != nil {
 			t.Errorf("%s: %v", rel, err)
 			continue
 		}
 		for _, l := range lines {
-			if SetsModuleDefault(l.Key) {
-				t.Errorf("%s:%d: %s sets a default argument of the credex-ci module for every dagger run below %s: pass it as a flag instead", rel, l.Line, l.Key, filepath.Dir(rel))
+			if SetsModuleDefault(l.Name) {
+				t.Errorf("%s:%d: %s sets a default argument of the credex-ci module for every dagger run below %s: pass it as a flag instead", rel, l.Line, l.Name, filepath.Dir(rel))
 			}
 		}
 	}
 }
 
-func TestParseDotEnv(t *testing.T) {
-	lines, err := ParseDotEnv([]byte("# a comment\n\nSOURCE=examples/ledger-api\nexport DEPLOY_ENV=\"prod\"\n  credexCi_node_image = 'x'\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []EnvLine{{3, "SOURCE", "examples/ledger-api"}, {4, "DEPLOY_ENV", "prod"}, {5, "credexCi_node_image", "x"}}
-	if len(lines) != len(want) {
-		t.Fatalf("got %+v, want %+v", lines, want)
-	}
-	for i := range want {
-		if lines[i] != want[i] {
-			t.Errorf("line %d = %+v, want %+v", i, lines[i], want[i])
-		}
-	}
-	if _, err := ParseDotEnv([]byte("not an assignment\n")); err == nil {
-		t.Error("a line without = was accepted")
-	}
+func TestSetsModuleDefault(t *testing.T) {
 	for key, want := range map[string]bool{"CREDEX_CI_SOURCE": true, "credexCi_deploy_env": true, "credex_ci_x": true, "SOURCE": false, "CREDEX_SOURCE": false} {
 		if SetsModuleDefault(key) != want {
 			t.Errorf("SetsModuleDefault(%s) = %v, want %v", key, !want, want)

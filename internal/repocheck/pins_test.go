@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -109,20 +110,7 @@ func TestDaggerPinsFindsEveryForm(t *testing.T) {
 
 func sameWords(a, b string) bool {
 	wa, wb := strings.Fields(a), strings.Fields(b)
-	if len(wa) != len(wb) {
-		return false
-	}
-	count := map[string]int{}
-	for _, w := range wa {
-		count[w]++
-	}
-	for _, w := range wb {
-		count[w]--
-	}
-	for _, c := range count {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
+	slices.Sort(wa)
+	slices.Sort(wb)
+	return slices.Equal(wa, wb)
 }

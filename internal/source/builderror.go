@@ -256,7 +256,7 @@ func (df *Dockerfile) findCopy(stages []*Stage, missing string) (*Stage, Instruc
 func copyCause(df *Dockerfile, missing, from string) (cause, fix string) {
 	if from == "" {
 		return fmt.Sprintf("%s is not in the build context (--source)", missing),
-			"check the path; note that credex-ci leaves node_modules, dist, build (at the root), dist-test, coverage, .git and .env files out of the build context, so build them in the Dockerfile instead of copying them"
+			"check the path; note that credex-ci leaves " + excludedFromContext() + " out of the build context, so build them in the Dockerfile instead of copying them"
 	}
 	if s, ok := df.Stage(from); ok {
 		return fmt.Sprintf("%s does not exist in stage %s (line %d)", missing, s.label(), s.From.Line),
@@ -264,6 +264,20 @@ func copyCause(df *Dockerfile, missing, from string) (cause, fix string) {
 	}
 	return fmt.Sprintf("%s does not exist in image %s", missing, from),
 		fmt.Sprintf("check the path inside %s, or copy from a stage that creates it", from)
+}
+
+// excludedFromContext lists ContextExclusions for a person: "node_modules,
+// dist, ... (anywhere) and .git, build (at the root)".
+func excludedFromContext() string {
+	var anywhere, root []string
+	for _, p := range ContextExclusions {
+		if rest, ok := strings.CutPrefix(p, "**/"); ok {
+			anywhere = append(anywhere, rest)
+		} else {
+			root = append(root, p)
+		}
+	}
+	return strings.Join(anywhere, ", ") + " (anywhere) and " + strings.Join(root, ", ") + " (at the root)"
 }
 
 // findMentioned finds an instruction an engine error names: a "line N" of

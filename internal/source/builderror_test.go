@@ -124,7 +124,7 @@ func TestExplainACopyFromTheBuildContext(t *testing.T) {
 	err := ExplainBuildError(df, TargetProduction, EngineError{
 		Message: engineLoadError("failed to content hash dockerfile copy: failed to copy source directory: lstat /dist: no such file or directory", 1),
 	})
-	mustContain(t, err, "build failed: credex-ci's reference Dockerfile, stage production, line 3: COPY dist ./dist\ncause: /dist is not in the build context (--source)", "leaves node_modules, dist")
+	mustContain(t, err, "build failed: credex-ci's reference Dockerfile, stage production, line 3: COPY dist ./dist\ncause: /dist is not in the build context (--source)", "fix: check the path; note that credex-ci leaves node_modules, dist, dist-test, coverage, .terraform, .env, .env.* (anywhere) and .git, build (at the root) out of the build context")
 }
 
 func TestExplainAFailedPull(t *testing.T) {

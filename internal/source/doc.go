@@ -19,7 +19,9 @@
 //     error back to the stage and instruction that failed.
 //
 // A test run's configuration (ParseTestEnv, ParseDotenv, CheckTestConfig)
-// is checked here too, before any container runs.
+// is checked here too, before any container runs; ReadDotenv, the dotenv
+// reader under ParseDotenv, also reads the repository's own .env
+// (internal/repocheck).
 //
 // Its input is a Snapshot, which the Dagger module fills cheaply from a
 // directory (entry names plus the bytes of package.json and the Dockerfile),

@@ -235,16 +235,22 @@ func (df *Dockerfile) expand(word string) (string, []string) {
 // MetaArg returns the global ARG declaring name, if any.
 func (df *Dockerfile) MetaArg(name string) (Instruction, bool) {
 	for _, a := range df.MetaArgs {
-		for _, kv := range a.Args {
-			if k, _, _ := strings.Cut(kv, "="); k == name {
-				return a, true
-			}
+		if a.declares(name) {
+			return a, true
 		}
 	}
 	return Instruction{}, false
 }
 
-// where names a line of the Dockerfile in messages.
-func (df *Dockerfile) where(line int) string {
-	return fmt.Sprintf("%s, line %d", df.Name, line)
+// declares reports whether an ARG instruction declares name.
+func (in Instruction) declares(name string) bool {
+	if in.Command != "arg" {
+		return false
+	}
+	for _, kv := range in.Args {
+		if k, _, _ := strings.Cut(kv, "="); k == name {
+			return true
+		}
+	}
+	return false
 }

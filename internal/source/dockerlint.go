@@ -135,7 +135,7 @@ func LintDockerfile(df *Dockerfile, o LintOptions) []Finding {
 		out = append(out, df.lintRevision(target, chain)...)
 		out = append(out, df.lintUser(target, chain)...)
 		out = append(out, df.lintNpmCache(chain)...)
-		out = append(out, df.lintExpose(target, chain, o.Ports)...)
+		out = append(out, df.lintExpose(target, o.Ports)...)
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int { return a.Line - b.Line })
 	return out
@@ -225,15 +225,8 @@ func (df *Dockerfile) lintSecretArgs() []Finding {
 // declaresArg reports whether any stage of chain declares ARG name.
 func declaresArg(chain []*Stage, name string) bool {
 	for _, s := range chain {
-		for _, in := range s.Instructions {
-			if in.Command != "arg" {
-				continue
-			}
-			for _, kv := range in.Args {
-				if k, _, _ := strings.Cut(kv, "="); k == name {
-					return true
-				}
-			}
+		if slices.ContainsFunc(s.Instructions, func(in Instruction) bool { return in.declares(name) }) {
+			return true
 		}
 	}
 	return false
@@ -342,7 +335,7 @@ func (df *Dockerfile) ExposedPorts(target *Stage) (ports []int, lines []Instruct
 
 // lintExpose reports a target stage that EXPOSEs a port other than an
 // environment's container_port.
-func (df *Dockerfile) lintExpose(target *Stage, chain []*Stage, stack []StackPort) []Finding {
+func (df *Dockerfile) lintExpose(target *Stage, stack []StackPort) []Finding {
 	if len(stack) == 0 {
 		return nil
 	}

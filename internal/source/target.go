@@ -31,17 +31,6 @@ func ValidateTarget(target string) error {
 	return fmt.Errorf("%w %q: --target must be one of %s", ErrUnknownTarget, target, strings.Join(Targets, ", "))
 }
 
-// Stages returns the names of a Dockerfile's named stages (FROM ... AS name),
-// lower-cased as Docker treats them, in order; nil when the Dockerfile does
-// not parse.
-func Stages(dockerfile []byte) []string {
-	df, err := ParseDockerfile("the Dockerfile", false, dockerfile)
-	if err != nil {
-		return nil
-	}
-	return df.StageNames()
-}
-
 // CheckStage checks that a Dockerfile defines the stage target. own says
 // whether it is the source's own Dockerfile or credex-ci's reference one,
 // which changes the fix.

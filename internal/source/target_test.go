@@ -21,7 +21,7 @@ func TestValidateTarget(t *testing.T) {
 	mustContain(t, err, `unknown build target "prod": --target must be one of development, test, production`)
 }
 
-func TestStages(t *testing.T) {
+func TestStageNames(t *testing.T) {
 	dockerfile := `# syntax comment
 ARG NODE_IMAGE=node:22
 FROM ${NODE_IMAGE} AS Deps
@@ -33,10 +33,13 @@ RUN echo FROM x AS not-a-stage
 FROM build
 FROM scratch AS production
 `
-	got := Stages([]byte(dockerfile))
+	df, err := ParseDockerfile("the Dockerfile", true, []byte(dockerfile))
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []string{"deps", "build", "production"}
-	if !slices.Equal(got, want) {
-		t.Errorf("Stages = %q, want %q", got, want)
+	if got := df.StageNames(); !slices.Equal(got, want) {
+		t.Errorf("StageNames = %q, want %q", got, want)
 	}
 }
 

@@ -35,7 +35,11 @@ func ParseTestEnv(values []string) ([]Variable, error) {
 		name, value, ok := strings.Cut(kv, "=")
 		switch {
 		case !ok || !envName.MatchString(name):
-			problems = append(problems, fmt.Errorf("%w %q: write NAME=value, e.g. --test-env=NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://localhost:7687 (names are letters, digits and _)", ErrInvalidTestEnv, shorten(kv)))
+			entry := kv
+			if ok {
+				entry = name + "=..." // the name is what is wrong; the value may be a secret
+			}
+			problems = append(problems, fmt.Errorf("%w %q: write NAME=value, e.g. --test-env=NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://localhost:7687 (names are letters, digits and _)", ErrInvalidTestEnv, shorten(entry)))
 		case secretName.MatchString(name):
 			problems = append(problems, fmt.Errorf("%w: %s looks like a secret: pass it in --test-secrets (a NAME=value file, e.g. --test-secrets=file://./test.env), never as --test-env, whose values reach Dagger's cache and logs", ErrInvalidTestEnv, name))
 		case slices.ContainsFunc(vars, func(v Variable) bool { return v.Name == name }):
@@ -58,13 +62,19 @@ func shorten(s string) string {
 	return s
 }
 
-// ParseDotenv parses the secrets of a test run: a dotenv file, one
-// NAME=value a line; blank lines and # comments are skipped, `export ` is
-// allowed before a name, and a value may be quoted with ' or " (a double
-// quoted value reads \n, \" and \\ escapes). Errors name the line, never its
-// value. Names are returned sorted.
-func ParseDotenv(text string) ([]Variable, error) {
-	var vars []Variable
+// DotenvLine is one variable of a dotenv file, with its line.
+type DotenvLine struct {
+	Line        int
+	Name, Value string
+}
+
+// ReadDotenv reads a dotenv file in order: one NAME=value a line; blank
+// lines and # comments are skipped, `export ` is allowed before a name, and
+// a value may be quoted with ' or " (a double quoted value reads \n, \" and
+// \\ escapes). A name set twice is refused. Errors name the line, never its
+// value.
+func ReadDotenv(text string) ([]DotenvLine, error) {
+	var lines []DotenvLine
 	var problems []error
 	seen := map[string]bool{}
 	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
@@ -76,26 +86,37 @@ func ParseDotenv(text string) ([]Variable, error) {
 		name, value, ok := strings.Cut(line, "=")
 		name = strings.TrimSpace(name)
 		if !ok || !envName.MatchString(name) {
-			problems = append(problems, fmt.Errorf("%w: line %d is not NAME=value: write one variable a line, e.g. JWT_SECRET=...", ErrInvalidTestSecrets, i+1))
+			problems = append(problems, fmt.Errorf("line %d is not NAME=value: write one variable a line", i+1))
 			continue
 		}
 		value, err := dotenvValue(strings.TrimSpace(value))
 		if err != nil {
-			problems = append(problems, fmt.Errorf("%w: line %d (%s): %v", ErrInvalidTestSecrets, i+1, name, err))
+			problems = append(problems, fmt.Errorf("line %d (%s): %v", i+1, name, err))
 			continue
 		}
 		if seen[name] {
-			problems = append(problems, fmt.Errorf("%w: %s is set twice (line %d): keep one", ErrInvalidTestSecrets, name, i+1))
+			problems = append(problems, fmt.Errorf("%s is set twice (line %d): keep one", name, i+1))
 			continue
 		}
 		seen[name] = true
-		vars = append(vars, Variable{Name: name, Value: value})
+		lines = append(lines, DotenvLine{Line: i + 1, Name: name, Value: value})
 	}
-	if err := errors.Join(problems...); err != nil {
-		return nil, err
+	return lines, errors.Join(problems...)
+}
+
+// ParseDotenv parses the secrets of a test run, a dotenv file
+// (ReadDotenv) that sets at least one variable. Names are returned sorted.
+func ParseDotenv(text string) ([]Variable, error) {
+	lines, err := ReadDotenv(text)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidTestSecrets, err)
 	}
-	if len(vars) == 0 {
+	if len(lines) == 0 {
 		return nil, fmt.Errorf("%w: the file sets no variable: write NAME=value lines, e.g. JWT_SECRET=...", ErrInvalidTestSecrets)
+	}
+	vars := make([]Variable, len(lines))
+	for i, l := range lines {
+		vars[i] = Variable{Name: l.Name, Value: l.Value}
 	}
 	sort.Slice(vars, func(i, j int) bool { return vars[i].Name < vars[j].Name })
 	return vars, nil

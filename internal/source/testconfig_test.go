@@ -19,14 +19,14 @@ func TestParseTestEnv(t *testing.T) {
 }
 
 func TestParseTestEnvRefusesEveryProblemAtOnce(t *testing.T) {
-	_, err := ParseTestEnv([]string{"NO_EQUALS", "1BAD=x", "JWT_SECRET=hunter2hunter2", "A=1", "A=2", "NEO_4J_SEARCH_SPACE_PASS=pw12345678"})
+	_, err := ParseTestEnv([]string{"NO_EQUALS", "1BAD=x", "JWT-SECRET=typo-hunter2", "JWT_SECRET=hunter2hunter2", "A=1", "A=2", "NEO_4J_SEARCH_SPACE_PASS=pw12345678"})
 	if !errors.Is(err, ErrInvalidTestEnv) {
 		t.Fatalf("err = %v, want ErrInvalidTestEnv", err)
 	}
-	mustContain(t, err, `"NO_EQUALS": write NAME=value`, `"1BAD=x"`,
+	mustContain(t, err, `"NO_EQUALS": write NAME=value`, `"1BAD=..."`, `"JWT-SECRET=..."`,
 		"JWT_SECRET looks like a secret: pass it in --test-secrets", "NEO_4J_SEARCH_SPACE_PASS looks like a secret",
 		"A is given twice")
-	for _, secret := range []string{"hunter2hunter2", "pw12345678"} {
+	for _, secret := range []string{"typo-hunter2", "hunter2hunter2", "pw12345678"} {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("the error shows a secret's value: %v", err)
 		}
@@ -54,6 +54,19 @@ EMPTY=
 	}
 	if !slices.Equal(vars, want) {
 		t.Errorf("got\n%q\nwant\n%q", vars, want)
+	}
+}
+
+// The lines of a .env as written, for checks that name file:line (the
+// repository's own .env, internal/repocheck).
+func TestReadDotenvKeepsOrderAndLines(t *testing.T) {
+	lines, err := ReadDotenv("# a comment\n\nSOURCE=examples/ledger-api\nexport DEPLOY_ENV=\"prod\"\n  credexCi_node_image = 'x'\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []DotenvLine{{3, "SOURCE", "examples/ledger-api"}, {4, "DEPLOY_ENV", "prod"}, {5, "credexCi_node_image", "x"}}
+	if !slices.Equal(lines, want) {
+		t.Errorf("got %+v, want %+v", lines, want)
 	}
 }
 

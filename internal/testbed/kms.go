@@ -31,7 +31,7 @@ func (b *Bed) serveKMS(w http.ResponseWriter, r *http.Request) bool {
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeKMSError(w, http.StatusBadRequest, "ValidationException", err.Error())
+		writeAWSJSONError(w, http.StatusBadRequest, "ValidationException", err.Error())
 		return true
 	}
 	var in struct {
@@ -39,7 +39,7 @@ func (b *Bed) serveKMS(w http.ResponseWriter, r *http.Request) bool {
 		RotationPeriodInDays *int   `json:"RotationPeriodInDays"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil || in.KeyID == "" {
-		writeKMSError(w, http.StatusBadRequest, "ValidationException", "KeyId is required")
+		writeAWSJSONError(w, http.StatusBadRequest, "ValidationException", "KeyId is required")
 		return true
 	}
 	// The key as kumo knows it (an ID, ARN or alias resolves to its ID).
@@ -65,14 +65,14 @@ func (b *Bed) serveKMS(w http.ResponseWriter, r *http.Request) bool {
 			period = *in.RotationPeriodInDays
 		}
 		if period < 90 || period > 2560 {
-			writeKMSError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("RotationPeriodInDays must be between 90 and 2560, got %d", period))
+			writeAWSJSONError(w, http.StatusBadRequest, "ValidationException", fmt.Sprintf("RotationPeriodInDays must be between 90 and 2560, got %d", period))
 			return true
 		}
 		b.rotations[id] = kmsRotation{periodDays: period, enabledAt: time.Now().UTC()}
-		writeKMS(w, struct{}{})
+		writeAWSJSON(w, struct{}{})
 	case "DisableKeyRotation":
 		delete(b.rotations, id)
-		writeKMS(w, struct{}{})
+		writeAWSJSON(w, struct{}{})
 	default:
 		out := map[string]any{"KeyId": described.KeyMetadata.Arn, "KeyRotationEnabled": false}
 		if rot, ok := b.rotations[id]; ok {
@@ -80,7 +80,7 @@ func (b *Bed) serveKMS(w http.ResponseWriter, r *http.Request) bool {
 			out["RotationPeriodInDays"] = rot.periodDays
 			out["NextRotationDate"] = float64(rot.enabledAt.AddDate(0, 0, rot.periodDays).Unix())
 		}
-		writeKMS(w, out)
+		writeAWSJSON(w, out)
 	}
 	return true
 }
@@ -94,17 +94,20 @@ func (b *Bed) KeyRotation(keyID string) (enabled bool, periodDays int) {
 	return ok, rot.periodDays
 }
 
-func writeKMS(w http.ResponseWriter, v any) {
+// writeAWSJSON writes one of the bed's own answers in the AWS JSON 1.1
+// protocol (ECR's, KMS's).
+func writeAWSJSON(w http.ResponseWriter, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		writeKMSError(w, http.StatusInternalServerError, "KMSInternalException", err.Error())
+		writeAWSJSONError(w, http.StatusInternalServerError, "InternalFailure", err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	_, _ = w.Write(data)
 }
 
-func writeKMSError(w http.ResponseWriter, status int, code, message string) {
+// writeAWSJSONError writes an AWS JSON 1.1 error as the SDK decodes it.
+func writeAWSJSONError(w http.ResponseWriter, status int, code, message string) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-Errortype", code)
 	w.WriteHeader(status)

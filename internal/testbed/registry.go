@@ -158,7 +158,7 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if mutability == "" {
-		regErr(w, http.StatusNotFound, "NAME_UNKNOWN", fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", repo, AccountID))
+		regErr(w, http.StatusNotFound, "NAME_UNKNOWN", repositoryNotFound(repo, AccountID))
 		return
 	}
 	switch {

@@ -1,6 +1,7 @@
 package testbed
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -21,15 +22,20 @@ import (
 // ecrTarget is the X-Amz-Target prefix of ECR requests.
 const ecrTarget = "AmazonEC2ContainerRegistry_V20150921."
 
-// ecrImageOps are the ECR operations the bed answers itself.
-var ecrImageOps = map[string]func(b *Bed, ctx context.Context, body []byte) (any, *ecrError){
-	"GetAuthorizationToken": (*Bed).ecrGetAuthorizationToken,
-	"DescribeRepositories":  nil, // kumo's, but ECR's RepositoryNotFoundException for a missing name
-	"BatchGetImage":         (*Bed).ecrBatchGetImage,
-	"DescribeImages":        (*Bed).ecrDescribeImages,
-	"ListImages":            (*Bed).ecrListImages,
-	"PutImage":              (*Bed).ecrPutImage,
-	"BatchDeleteImage":      (*Bed).ecrBatchDeleteImage,
+// ecrImageOp answers one ECR image operation from the registry's record
+// (registry.go): the decoded request, its repository's tag mutability and
+// what was pushed to it (nil when nothing was), with the registry locked.
+type ecrImageOp func(b *Bed, ctx context.Context, in ecrImageRequest, mutability string, rr *registryRepo) (any, *ecrError)
+
+// ecrImageOps are the image operations the bed answers itself; besides
+// them it answers GetAuthorizationToken (the registry's password) and
+// DescribeRepositories (kumo's, with ECR's error for a missing name).
+var ecrImageOps = map[string]ecrImageOp{
+	"BatchGetImage":    (*Bed).ecrBatchGetImage,
+	"DescribeImages":   (*Bed).ecrDescribeImages,
+	"ListImages":       (*Bed).ecrListImages,
+	"PutImage":         (*Bed).ecrPutImage,
+	"BatchDeleteImage": (*Bed).ecrBatchDeleteImage,
 }
 
 // ecrError is an ECR error as the SDK decodes it.
@@ -37,46 +43,46 @@ type ecrError struct {
 	code, message string
 }
 
-func (b *Bed) ecrErr(code, format string, args ...any) *ecrError {
+func ecrErr(code, format string, args ...any) *ecrError {
 	return &ecrError{code: code, message: fmt.Sprintf(format, args...)}
 }
 
-// serveECR answers an ECR image operation; false leaves the request to kumo.
+// repositoryNotFound is ECR's message for a repository that does not exist.
+func repositoryNotFound(name, registryID string) string {
+	return fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, registryID)
+}
+
+// serveECR answers the ECR operations the bed keeps itself; false leaves
+// the request to kumo.
 func (b *Bed) serveECR(w http.ResponseWriter, r *http.Request) bool {
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecrTarget)
-	if !ok {
-		return false
-	}
-	h, ok := ecrImageOps[op]
-	if !ok {
+	imageOp, isImageOp := ecrImageOps[op]
+	if !ok || (!isImageOp && op != "GetAuthorizationToken" && op != "DescribeRepositories") {
 		return false
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		writeECR(w, nil, b.ecrErr("ValidationException", "reading the request: %v", err))
+		writeECR(w, nil, ecrErr("ValidationException", "reading the request: %v", err))
 		return true
 	}
-	if h == nil {
+	switch op {
+	case "GetAuthorizationToken":
+		writeECR(w, b.ecrAuthorizationToken(), nil)
+	case "DescribeRepositories":
 		b.describeRepositories(w, r, body)
-		return true
+	default:
+		out, apiErr := b.serveImageOp(r.Context(), body, imageOp)
+		writeECR(w, out, apiErr)
 	}
-	if len(body) == 0 {
-		body = []byte("{}")
-	}
-	out, apiErr := h(b, r.Context(), body)
-	writeECR(w, out, apiErr)
 	return true
 }
 
 func writeECR(w http.ResponseWriter, out any, e *ecrError) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	if e != nil {
-		w.Header().Set("X-Amzn-Errortype", e.code)
-		w.WriteHeader(http.StatusBadRequest)
-		_ = json.NewEncoder(w).Encode(map[string]string{"__type": e.code, "message": e.message})
+		writeAWSJSONError(w, http.StatusBadRequest, e.code, e.message)
 		return
 	}
-	_ = json.NewEncoder(w).Encode(out)
+	writeAWSJSON(w, out)
 }
 
 // describeRepositories is kumo's, except that a repository named and
@@ -89,11 +95,11 @@ func (b *Bed) describeRepositories(w http.ResponseWriter, r *http.Request, body 
 	for _, name := range in.RepositoryNames {
 		m, err := b.repositoryMutability(r.Context(), name)
 		if err != nil {
-			writeECR(w, nil, b.ecrErr("ServerException", "%v", err))
+			writeECR(w, nil, ecrErr("ServerException", "%v", err))
 			return
 		}
 		if m == "" {
-			writeECR(w, nil, b.ecrErr("RepositoryNotFoundException", "The repository with name '%s' does not exist in the registry with id '%s'", name, AccountID))
+			writeECR(w, nil, ecrErr("RepositoryNotFoundException", "%s", repositoryNotFound(name, AccountID)))
 			return
 		}
 	}
@@ -105,13 +111,13 @@ func (b *Bed) describeRepositories(w http.ResponseWriter, r *http.Request, body 
 	copyResponse(w, rec)
 }
 
-func (b *Bed) ecrGetAuthorizationToken(ctx context.Context, body []byte) (any, *ecrError) {
+func (b *Bed) ecrAuthorizationToken() any {
 	user, pw := b.registry.Login()
 	return map[string]any{"authorizationData": []map[string]any{{
 		"authorizationToken": base64.StdEncoding.EncodeToString([]byte(user + ":" + pw)),
 		"expiresAt":          b.registry.expires.Unix(),
 		"proxyEndpoint":      fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", AccountID, b.Region),
-	}}}, nil
+	}}}
 }
 
 type ecrImageRef struct {
@@ -141,28 +147,29 @@ type ecrFailure struct {
 	FailureReason string      `json:"failureReason"`
 }
 
-// repoRequest decodes a request and finds its repository: kumo's, with
-// what the registry holds for it (nil when nothing was pushed).
-func (b *Bed) repoRequest(ctx context.Context, body []byte) (ecrImageRequest, string, *ecrError) {
+// serveImageOp decodes an image operation's request, finds its repository
+// (kumo's) and runs op on what the registry holds for it, locked.
+func (b *Bed) serveImageOp(ctx context.Context, body []byte, op ecrImageOp) (any, *ecrError) {
 	var in ecrImageRequest
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
 	if err := json.Unmarshal(body, &in); err != nil {
-		return in, "", b.ecrErr("SerializationException", "malformed request: %v", err)
+		return nil, ecrErr("SerializationException", "malformed request: %v", err)
 	}
 	if in.RepositoryName == "" {
-		return in, "", b.ecrErr("InvalidParameterException", "repositoryName is required")
+		return nil, ecrErr("InvalidParameterException", "repositoryName is required")
 	}
 	mutability, err := b.repositoryMutability(ctx, in.RepositoryName)
 	if err != nil {
-		return in, "", b.ecrErr("ServerException", "%v", err)
+		return nil, ecrErr("ServerException", "%v", err)
 	}
 	if mutability == "" || (in.RegistryID != "" && in.RegistryID != AccountID) {
-		registry := in.RegistryID
-		if registry == "" {
-			registry = AccountID
-		}
-		return in, "", b.ecrErr("RepositoryNotFoundException", "The repository with name '%s' does not exist in the registry with id '%s'", in.RepositoryName, registry)
+		return nil, ecrErr("RepositoryNotFoundException", "%s", repositoryNotFound(in.RepositoryName, cmp.Or(in.RegistryID, AccountID)))
 	}
-	return in, mutability, nil
+	b.registry.mu.Lock()
+	defer b.registry.mu.Unlock()
+	return op(b, ctx, in, mutability, b.registry.repos[in.RepositoryName])
 }
 
 // resolve finds an image by tag and/or digest in rr (which may be nil).
@@ -193,19 +200,12 @@ func resolve(rr *registryRepo, id ecrImageRef) (*registryImage, string) {
 
 var failureReasons = map[string]string{
 	"ImageNotFound":              "Requested image not found",
+	"UnsupportedImageType":       "The image's manifest media type is not among the accepted media types",
 	"ImageTagDoesNotMatchDigest": "Invalid image digest or tag",
 	"MissingDigestAndTag":        "Invalid request parameters: both tag and digest cannot be null",
 }
 
-func (b *Bed) ecrBatchGetImage(ctx context.Context, body []byte) (any, *ecrError) {
-	in, _, apiErr := b.repoRequest(ctx, body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	reg := b.registry
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	rr := reg.repos[in.RepositoryName]
+func (b *Bed) ecrBatchGetImage(_ context.Context, in ecrImageRequest, _ string, rr *registryRepo) (any, *ecrError) {
 	images, failures := []map[string]any{}, []ecrFailure{}
 	for _, id := range in.ImageIDs {
 		img, code := resolve(rr, id)
@@ -213,35 +213,39 @@ func (b *Bed) ecrBatchGetImage(ctx context.Context, body []byte) (any, *ecrError
 			img, code = nil, "UnsupportedImageType"
 		}
 		if img == nil {
-			reason := failureReasons[code]
-			if code == "UnsupportedImageType" {
-				reason = "The image's manifest media type is not among the accepted media types"
-			}
-			failures = append(failures, ecrFailure{ImageID: id, FailureCode: code, FailureReason: reason})
+			failures = append(failures, ecrFailure{ImageID: id, FailureCode: code, FailureReason: failureReasons[code]})
 			continue
 		}
-		images = append(images, map[string]any{
-			"registryId": AccountID, "repositoryName": in.RepositoryName,
-			"imageId":       ecrImageRef{ImageDigest: img.digest, ImageTag: id.ImageTag},
-			"imageManifest": string(img.manifest), "imageManifestMediaType": img.mediaType,
-		})
+		images = append(images, ecrImage(in.RepositoryName, img, id.ImageTag))
 	}
 	return map[string]any{"images": images, "failures": failures}, nil
 }
 
-// page cuts a list for maxResults and nextToken (an offset).
-func page[T any](items []T, maxResults int, nextToken string, limit int) ([]T, string) {
-	if maxResults <= 0 || maxResults > limit {
-		maxResults = limit
+// ecrImage is an image as BatchGetImage and PutImage return it.
+func ecrImage(repository string, img *registryImage, tag string) map[string]any {
+	return map[string]any{
+		"registryId": AccountID, "repositoryName": repository,
+		"imageId":       ecrImageRef{ImageDigest: img.digest, ImageTag: tag},
+		"imageManifest": string(img.manifest), "imageManifestMediaType": img.mediaType,
 	}
-	start, _ := strconv.Atoi(nextToken)
+}
+
+// paged is a list operation's answer: the page of items under key that
+// maxResults and nextToken (an offset) ask for, and the next token when
+// more remain.
+func paged[T any](key string, items []T, in ecrImageRequest) map[string]any {
+	maxResults := in.MaxResults
+	if maxResults <= 0 || maxResults > 1000 {
+		maxResults = 1000
+	}
+	start, _ := strconv.Atoi(in.NextToken)
 	start = min(max(start, 0), len(items))
 	end := min(start+maxResults, len(items))
-	next := ""
+	out := map[string]any{key: items[start:end]}
 	if end < len(items) {
-		next = strconv.Itoa(end)
+		out["nextToken"] = strconv.Itoa(end)
 	}
-	return items[start:end], next
+	return out
 }
 
 // sortedImages lists a repository's images, most recently pushed first.
@@ -272,21 +276,13 @@ func tagStatusMatches(status string, tags []string) bool {
 	return true
 }
 
-func (b *Bed) ecrDescribeImages(ctx context.Context, body []byte) (any, *ecrError) {
-	in, _, apiErr := b.repoRequest(ctx, body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	reg := b.registry
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	rr := reg.repos[in.RepositoryName]
+func (b *Bed) ecrDescribeImages(_ context.Context, in ecrImageRequest, _ string, rr *registryRepo) (any, *ecrError) {
 	var images []*registryImage
 	if len(in.ImageIDs) > 0 {
 		for _, id := range in.ImageIDs {
 			img, _ := resolve(rr, id)
 			if img == nil {
-				return nil, b.ecrErr("ImageNotFoundException", "The image with imageId {imageDigest:'%s', imageTag:'%s'} does not exist within the repository with name '%s' in the registry with id '%s'",
+				return nil, ecrErr("ImageNotFoundException", "The image with imageId {imageDigest:'%s', imageTag:'%s'} does not exist within the repository with name '%s' in the registry with id '%s'",
 					nullable(id.ImageDigest), nullable(id.ImageTag), in.RepositoryName, AccountID)
 			}
 			images = append(images, img)
@@ -312,12 +308,7 @@ func (b *Bed) ecrDescribeImages(ctx context.Context, body []byte) (any, *ecrErro
 		}
 		details = append(details, d)
 	}
-	details, next := page(details, in.MaxResults, in.NextToken, 1000)
-	out := map[string]any{"imageDetails": details}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return paged("imageDetails", details, in), nil
 }
 
 func nullable(s string) string {
@@ -327,15 +318,7 @@ func nullable(s string) string {
 	return s
 }
 
-func (b *Bed) ecrListImages(ctx context.Context, body []byte) (any, *ecrError) {
-	in, _, apiErr := b.repoRequest(ctx, body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	reg := b.registry
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	rr := reg.repos[in.RepositoryName]
+func (b *Bed) ecrListImages(_ context.Context, in ecrImageRequest, _ string, rr *registryRepo) (any, *ecrError) {
 	ids := []ecrImageRef{}
 	for _, img := range sortedImages(rr) {
 		tags := rr.tagsOf(img.digest)
@@ -349,70 +332,38 @@ func (b *Bed) ecrListImages(ctx context.Context, body []byte) (any, *ecrError) {
 			ids = append(ids, ecrImageRef{ImageDigest: img.digest, ImageTag: t})
 		}
 	}
-	ids, next := page(ids, in.MaxResults, in.NextToken, 1000)
-	out := map[string]any{"imageIds": ids}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return paged("imageIds", ids, in), nil
 }
 
-func (b *Bed) ecrPutImage(ctx context.Context, body []byte) (any, *ecrError) {
-	in, mutability, apiErr := b.repoRequest(ctx, body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (b *Bed) ecrPutImage(ctx context.Context, in ecrImageRequest, mutability string, rr *registryRepo) (any, *ecrError) {
 	if in.ImageManifest == "" {
-		return nil, b.ecrErr("InvalidParameterException", "imageManifest is required")
+		return nil, ecrErr("InvalidParameterException", "imageManifest is required")
 	}
-	reg := b.registry
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	ref := in.ImageTag
-	if ref == "" {
-		ref = in.ImageDigest
+	digest := digestOf([]byte(in.ImageManifest))
+	// A manifest put by digest alone is put under its own.
+	ref := cmp.Or(in.ImageTag, in.ImageDigest, digest)
+	if in.ImageTag == "" && rr != nil && rr.images[ref] != nil {
+		return nil, ecrErr("ImageAlreadyExistsException", "Image with digest '%s' already exists in the repository with name '%s' in registry with id '%s'", ref, in.RepositoryName, AccountID)
 	}
-	if ref == "" {
-		// A manifest put by digest alone: its own.
-		ref = digestOf([]byte(in.ImageManifest))
+	if in.ImageDigest != "" && in.ImageDigest != digest {
+		return nil, ecrErr("ImageDigestDoesNotMatchException", "The provided digest '%s' does not match the digest of the manifest '%s'", in.ImageDigest, digest)
 	}
-	if in.ImageTag == "" {
-		if rr := reg.repos[in.RepositoryName]; rr != nil && rr.images[ref] != nil {
-			return nil, b.ecrErr("ImageAlreadyExistsException", "Image with digest '%s' already exists in the repository with name '%s' in registry with id '%s'", ref, in.RepositoryName, AccountID)
-		}
+	if in.ImageTag != "" && rr != nil && rr.tags[in.ImageTag] == digest {
+		// Even in a MUTABLE repository, ECR refuses a PutImage that changes nothing.
+		return nil, ecrErr("ImageAlreadyExistsException", "Image with digest '%s' and tag '%s' already exists in the repository with name '%s' in registry with id '%s'", digest, in.ImageTag, in.RepositoryName, AccountID)
 	}
-	if in.ImageDigest != "" && in.ImageDigest != digestOf([]byte(in.ImageManifest)) {
-		return nil, b.ecrErr("ImageDigestDoesNotMatchException", "The provided digest '%s' does not match the digest of the manifest '%s'", in.ImageDigest, digestOf([]byte(in.ImageManifest)))
-	}
-	if in.ImageTag != "" {
-		if rr := reg.repos[in.RepositoryName]; rr != nil && rr.tags[in.ImageTag] == digestOf([]byte(in.ImageManifest)) {
-			// Even in a MUTABLE repository, ECR refuses a PutImage that changes nothing.
-			return nil, b.ecrErr("ImageAlreadyExistsException", "Image with digest '%s' and tag '%s' already exists in the repository with name '%s' in registry with id '%s'", rr.tags[in.ImageTag], in.ImageTag, in.RepositoryName, AccountID)
-		}
-	}
-	img, werr := reg.writeLocked(ctx, in.RepositoryName, ref, []byte(in.ImageManifest), in.ImageManifestMediaType, mutability)
+	img, werr := b.registry.writeLocked(ctx, in.RepositoryName, ref, []byte(in.ImageManifest), in.ImageManifestMediaType, mutability)
 	if werr != nil {
-		return nil, b.ecrErr(werr.ecrCode, "%s", werr.message)
+		return nil, ecrErr(werr.ecrCode, "%s", werr.message)
 	}
-	return map[string]any{"image": map[string]any{
-		"registryId": AccountID, "repositoryName": in.RepositoryName,
-		"imageId":       ecrImageRef{ImageDigest: img.digest, ImageTag: in.ImageTag},
-		"imageManifest": string(img.manifest), "imageManifestMediaType": img.mediaType,
-	}}, nil
+	return map[string]any{"image": ecrImage(in.RepositoryName, img, in.ImageTag)}, nil
 }
 
 // ecrBatchDeleteImage deletes by tag (the tag goes; the image with it
 // when it was its last tag) or by digest (the image and all its tags), as
 // ECR does.
-func (b *Bed) ecrBatchDeleteImage(ctx context.Context, body []byte) (any, *ecrError) {
-	in, _, apiErr := b.repoRequest(ctx, body)
-	if apiErr != nil {
-		return nil, apiErr
-	}
+func (b *Bed) ecrBatchDeleteImage(ctx context.Context, in ecrImageRequest, _ string, rr *registryRepo) (any, *ecrError) {
 	reg := b.registry
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	rr := reg.repos[in.RepositoryName]
 	deleted, failures := []ecrImageRef{}, []ecrFailure{}
 	for _, id := range in.ImageIDs {
 		img, code := resolve(rr, id)

@@ -103,6 +103,19 @@ func TestRegistryPushesAreWhatECRReports(t *testing.T) {
 	if err != nil || len(list.ImageIds) != 2 {
 		t.Fatalf("ListImages = %+v, %v", list, err)
 	}
+	// One tag a page, as the SDK's paginator walks them.
+	var paged []string
+	pages := ecr.NewListImagesPaginator(client, &ecr.ListImagesInput{RepositoryName: aws.String(repoName), MaxResults: aws.Int32(1)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil || len(page.ImageIds) != 1 {
+			t.Fatalf("ListImages page = %+v, %v", page, err)
+		}
+		paged = append(paged, aws.ToString(page.ImageIds[0].ImageTag))
+	}
+	if !slices.Equal(paged, []string{"0123456789abcdef0123456789abcdef01234567", "staging"}) {
+		t.Fatalf("ListImages one a page = %v", paged)
+	}
 
 	// A PutImage that changes nothing is refused, as ECR does.
 	_, err = client.PutImage(ctx, &ecr.PutImageInput{RepositoryName: aws.String(repoName), ImageManifest: got.Images[0].ImageManifest, ImageTag: aws.String("staging")})
