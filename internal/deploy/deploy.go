@@ -189,11 +189,11 @@ func Run(ctx context.Context, o Options, steps Steps) *Result {
 		res.Err = err
 		return res
 	}
-	res.Timeline = Graph{Stages: d.stages(), Progress: o.Progress, Mask: res.mask}.Run(ctx)
+	res.Timeline = Graph{Stages: d.stages(), Progress: d.progress}.Run(ctx)
 	res.Err = res.Timeline.Err
 	res.Rollback = d.decide(ctx)
 	if res.Rollback.Do {
-		later := Graph{Stages: d.rollbackStages(), Progress: o.Progress, Mask: res.mask}.Run(ctx)
+		later := Graph{Stages: d.rollbackStages(), Progress: d.progress}.Run(ctx)
 		res.Timeline.Then(later, StageVerify)
 	}
 	return res
@@ -214,7 +214,7 @@ func newDeployment(o Options, stack Stack) *deployment {
 	if len(res.rollbackChecks) == 0 {
 		res.rollbackChecks = []string{verify.CheckRollout}
 	}
-	return &deployment{o: o, stack: stack, res: res}
+	return &deployment{o: o, stack: stack, res: res, progress: verify.NewProgress(o.Progress, res.mask)}
 }
 
 // deployment is one Run's state. Stages write their results into res;
@@ -225,6 +225,7 @@ type deployment struct {
 	stack       Stack
 	steps       Steps // nil for an on-demand rollback
 	res         *Result
+	progress    *verify.Progress
 	testsPassed bool
 }
 

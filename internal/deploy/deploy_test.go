@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -442,6 +443,13 @@ func TestCredentialsNeverReachTheSummaryOrProgress(t *testing.T) {
 	for what, text := range map[string]string{"summary": res.Markdown(), "progress": progress.String()} {
 		if strings.Contains(text, secret) {
 			t.Errorf("%s leaks the secret:\n%s", what, text)
+		}
+	}
+	// The lines docs/deploy.md shows, in verify's progress format.
+	line := regexp.MustCompile(`^\d\d:\d\d:\d\d deploy      (▶|✔|↷|■|✖) `)
+	for _, l := range strings.Split(strings.TrimSpace(progress.String()), "\n") {
+		if !line.MatchString(l) {
+			t.Errorf("progress line %q is not as docs/deploy.md shows", l)
 		}
 	}
 	if !strings.Contains(progress.String(), "✖ plan failed after") {

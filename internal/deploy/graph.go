@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/sourcegraph/conc"
 	"github.com/sourcegraph/conc/panics"
+
+	"github.com/great-sun-group/credex-ci/internal/verify"
 )
 
 // Stage is one named step of a graph: the stages it needs (which must pass,
@@ -177,10 +178,9 @@ func (r *Timeline) Then(later *Timeline, after string) {
 // and stops those not yet started.
 type Graph struct {
 	Stages []Stage
-	// Progress receives a line when a stage starts and ends; nil discards.
-	Progress io.Writer
-	// Mask, when set, cleans each progress line (credentials in errors).
-	Mask func(string) string
+	// Progress receives a line when a stage starts and ends (masked: an
+	// error may hold a credential); nil discards.
+	Progress *verify.Progress
 }
 
 // Check refuses a graph with a stage named twice, a need that names no
@@ -249,7 +249,7 @@ type run struct {
 	cancel context.CancelCauseFunc
 	done   map[string]chan struct{}
 
-	mu sync.Mutex // guards res.Err and progress output
+	mu sync.Mutex // guards res.Err
 }
 
 func (r *run) stage(i int) {
@@ -344,14 +344,5 @@ func (r *run) interrupted() string {
 }
 
 func (r *run) printf(format string, args ...any) {
-	if r.g.Progress == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	line := strings.TrimSpace(fmt.Sprintf(format, args...))
-	if r.g.Mask != nil {
-		line = r.g.Mask(line)
-	}
-	fmt.Fprintf(r.g.Progress, "%s deploy      %s\n", time.Now().Format(time.TimeOnly), line)
+	r.g.Progress.Printf("deploy", format, args...)
 }

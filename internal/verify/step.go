@@ -29,13 +29,13 @@ type step struct {
 func runStep(ctx context.Context, s step) (c report.Check) {
 	c = report.Check{Name: s.name, Started: time.Now()}
 	retries := &awsconf.RetryStats{}
-	if p, _ := ctx.Value(progressKey{}).(*progress); p != nil {
+	if p, _ := ctx.Value(progressKey{}).(*Progress); p != nil {
 		retries.OnRetried = func(call string, attempts, throttled int, took time.Duration) {
 			why := "after errors"
 			if throttled > 0 {
 				why = fmt.Sprintf("AWS throttled it %d time(s)", throttled)
 			}
-			p.printf(s.name, "%s took %d attempts (%s): the SDK backed off and retried, %s in all", call, attempts, why, took.Round(10*time.Millisecond))
+			p.Printf(s.name, "%s took %d attempts (%s): the SDK backed off and retried, %s in all", call, attempts, why, took.Round(10*time.Millisecond))
 		}
 	}
 	ctx = awsconf.WithRetryStats(ctx, retries)

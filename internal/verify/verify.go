@@ -105,7 +105,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	rep := &report.Report{Environment: cfg.Env.Name, Target: cfg.Target, Started: time.Now()}
 	rep.Target.Account, rep.Target.Region = cfg.Env.AccountID, cfg.Env.Region
 	rep.Redact(cfg.Redact...)
-	v := &verification{cfg: cfg, progress: newProgress(cfg.Progress, rep.Mask)}
+	v := &verification{cfg: cfg, progress: NewProgress(cfg.Progress, rep.Mask)}
 	defer func() { rep.Finished = time.Now() }()
 	ctx = context.WithValue(ctx, progressKey{}, v.progress)
 
@@ -134,7 +134,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 		}
 	}
 	if take(CheckRollout) {
-		v.progress.printf(CheckRollout, "watching %s/%s roll out %s", v.cfg.Target.Cluster, v.cfg.Target.Service, v.cfg.Target.TaskDefinition)
+		v.progress.Printf(CheckRollout, "watching %s/%s roll out %s", v.cfg.Target.Cluster, v.cfg.Target.Service, v.cfg.Target.TaskDefinition)
 		c := runStep(ctx, step{CheckRollout, v.cfg.Policy.RolloutTimeout, v.rollout})
 		rep.Add(c)
 		if c.Verdict != report.Pass {
@@ -178,7 +178,7 @@ func (v *verification) step(name string) step {
 // verification is one Run's state, shared (read-only) by the checks.
 type verification struct {
 	cfg      Config
-	progress *progress
+	progress *Progress
 }
 
 func (c Config) withDefaults() Config {
