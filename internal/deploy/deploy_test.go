@@ -201,6 +201,15 @@ func TestAHealthyDeployRunsTheWholeGraph(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, md)
 		}
 	}
+	// The star marks the critical path's stages only.
+	_, stages, _ := strings.Cut(md, "### Stages\n")
+	stages, _, _ = strings.Cut(stages, "\nCritical path:")
+	for _, l := range strings.Split(strings.TrimSpace(stages), "\n")[2:] {
+		name, _, _ := strings.Cut(strings.TrimPrefix(l, "| "), " |")
+		if starred := strings.HasSuffix(l, "| ★ critical path |"); starred != slices.Contains(path, name) {
+			t.Errorf("stage row %q: starred %t, but the critical path is %v", l, starred, path)
+		}
+	}
 }
 
 func TestFailingUnitTestsPublishNothingAndSayWhatChanged(t *testing.T) {

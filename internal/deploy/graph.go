@@ -68,8 +68,6 @@ type StageResult struct {
 	// did not start; Note is a skipped stage's reason.
 	Err  error
 	Note string
-	// Critical marks the stages on the critical path.
-	Critical bool
 }
 
 // Duration is how long the stage ran.
@@ -145,14 +143,6 @@ func (r *Timeline) CriticalPath() ([]string, time.Duration) {
 	return path, max(endAt, 0)
 }
 
-// markCritical sets Critical on the stages of the critical path.
-func (r *Timeline) markCritical() {
-	path, _ := r.CriticalPath()
-	for i := range r.Stages {
-		r.Stages[i].Critical = slices.Contains(path, r.Stages[i].Name)
-	}
-}
-
 // Then appends a later graph's stages (a rollback run after the main
 // graph), their times shifted to this timeline's start; the later graph's
 // first stages are shown as needing after. The first error wins.
@@ -170,7 +160,6 @@ func (r *Timeline) Then(later *Timeline, after string) {
 	if r.Err == nil {
 		r.Err = later.Err
 	}
-	r.markCritical()
 }
 
 // Graph runs stages concurrently, each as soon as the stages it needs have
@@ -237,7 +226,6 @@ func (g Graph) Run(ctx context.Context) *Timeline {
 	if res.Err == nil && ctx.Err() != nil {
 		res.Err = &StageError{Stage: r.interrupted(), Err: context.Cause(ctx)}
 	}
-	res.markCritical()
 	return res
 }
 

@@ -3,6 +3,7 @@ package deploy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,7 +202,7 @@ func (r *Result) Markdown() string {
 			started, took = "+"+round(s.Start), round(s.Duration())
 		}
 		mark, detail := "", ""
-		if s.Critical && s.Outcome.Ran() {
+		if s.Outcome.Ran() && slices.Contains(path, s.Name) {
 			mark = "★ critical path"
 		}
 		switch {
