@@ -63,7 +63,7 @@ func TestEachErrorNamesItsContextOnce(t *testing.T) {
 		{v.step(CheckBench), report.Fail,
 			q("error rate 100.00% (6 of 6 requests) exceeds the 5.00% limit; throughput 0.0 req/s is below the 16.0 req/s minimum")},
 	} {
-		c := runStep(context.Background(), tc.step)
+		c := runStep(context.Background(), nil, tc.step)
 		if c.Verdict != tc.verdict || !regexp.MustCompile("^"+tc.summary+"$").MatchString(c.Summary) {
 			t.Errorf("%s: %s: %s\nwant %s: %s", c.Name, c.Verdict, c.Summary, tc.verdict, tc.summary)
 		}
@@ -99,7 +99,7 @@ func TestBenchCutShortStopsAtOnceAndSaysSo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	c := runStep(ctx, v.step(CheckBench))
+	c := runStep(ctx, v.progress, v.step(CheckBench))
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("the bench check returned after %s, want it soon after the 300 ms cut (the requests' timeout is 10 s)", took)
 	}

@@ -107,7 +107,6 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	rep.Redact(cfg.Redact...)
 	v := &verification{cfg: cfg, progress: NewProgress(cfg.Progress, rep.Mask)}
 	defer func() { rep.Finished = time.Now() }()
-	ctx = context.WithValue(ctx, progressKey{}, v.progress)
 
 	pending := notApplicable(rep, v.cfg.Env, slices.Clone(v.cfg.Checks))
 	skipRest := func(reason string) {
@@ -126,7 +125,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	}
 
 	if NeedsAWS(pending) {
-		c := runStep(ctx, step{CheckPreflight, time.Minute, v.preflight})
+		c := runStep(ctx, v.progress, step{CheckPreflight, time.Minute, v.preflight})
 		rep.Add(c)
 		if c.Verdict != report.Pass {
 			skipRest("the preflight refused the AWS credentials; nothing was checked")
@@ -135,7 +134,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	}
 	if take(CheckRollout) {
 		v.progress.Printf(CheckRollout, "watching %s/%s roll out %s", v.cfg.Target.Cluster, v.cfg.Target.Service, v.cfg.Target.TaskDefinition)
-		c := runStep(ctx, step{CheckRollout, v.cfg.Policy.RolloutTimeout, v.rollout})
+		c := runStep(ctx, v.progress, step{CheckRollout, v.cfg.Policy.RolloutTimeout, v.rollout})
 		rep.Add(c)
 		if c.Verdict != report.Pass {
 			outcome, _, _ := strings.Cut(c.Summary, ":")
@@ -151,7 +150,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	results := make([]report.Check, len(steps))
 	var wg conc.WaitGroup
 	for i, s := range steps {
-		wg.Go(func() { results[i] = runStep(ctx, s) })
+		wg.Go(func() { results[i] = runStep(ctx, v.progress, s) })
 	}
 	wg.Wait()
 	for _, c := range results {
