@@ -57,7 +57,7 @@ func TestEachErrorNamesItsContextOnce(t *testing.T) {
 		{v.step(CheckStatus), report.Error,
 			q("service credex-core-service-staging in cluster credex-cluster-staging: ECS DescribeServices failed after 2 attempts: dial tcp " + gone + ": connect: connection refused (check the AWS credentials, region and endpoint)")},
 		{v.step(CheckHealth), report.Fail,
-			q("GET http://"+gone+"/health: dial tcp "+gone+": connect: connection refused; unhealthy after 2 attempt(s) over ") + `\d+ms` + q(" (attempt limit reached; raise Attempts or the backoff to wait longer)")},
+			q("GET http://"+gone+"/health: dial tcp "+gone+": connect: connection refused; unhealthy after 2 attempt(s) over ") + `\d+ms` + q(" (attempt limit reached: to wait longer, pass --health-attempts with more than 2)")},
 		{v.step(CheckIntegration), report.Error,
 			q(`integration tests: running "no-such-runner --ci" in ` + dir + `: executable file not found in $PATH (is it installed, and the app's dependencies with npm ci?)`)},
 		{v.step(CheckBench), report.Fail,
