@@ -48,15 +48,11 @@ func NeedsAWS(checks []string) bool {
 // ParseChecks reads a comma-separated list of checks (--checks); empty
 // means AllChecks. An unknown name is refused, naming the valid ones.
 func ParseChecks(list string) ([]string, error) {
-	var checks []string
-	for _, name := range strings.Split(list, ",") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
-		}
+	checks := SplitList(list)
+	for _, name := range checks {
 		if !slices.Contains(AllChecks, name) {
 			return nil, errUnknownCheck(name)
 		}
-		checks = append(checks, name)
 	}
 	if len(checks) == 0 {
 		return AllChecks, nil
