@@ -374,6 +374,8 @@ func (d *deployment) decide(ctx context.Context) Decision {
 	switch {
 	case t.Outcome(StageApply) == Failed || t.Outcome(StageApply) == Cancelled:
 		return Decision{Reason: "the apply stopped part-way, so nothing was verified; run plan to see what is left, or `" + back + "` to return to the previous image"}
+	case t.Outcome(StageVerify) == Cancelled && t.Outcome(StageApply) == Passed:
+		return Decision{Reason: fmt.Sprintf("no rollback: the deploy was cancelled while it verified, so the service runs %s unverified; to return to the previous image run `%s`", r.Image, back)}
 	case t.Outcome(StageVerify) != Failed:
 		return Decision{}
 	case t.Outcome(StageApply) == Skipped:

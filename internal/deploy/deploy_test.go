@@ -381,6 +381,29 @@ func TestASupersededVerificationIsNeverRolledBack(t *testing.T) {
 	}
 }
 
+// Cancelled (Ctrl-C, the job's timeout) while it verified: the new image
+// runs, unverified, and the summary says how to go back.
+func TestACancelledVerificationSaysHowToRollBack(t *testing.T) {
+	f := newFake()
+	f.delay[StageVerify] = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for f.called(StageVerify) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	res := Run(ctx, Options{Env: prod(t), Confirm: "prod", Revision: revision, RollbackOnFailure: true}, f)
+	if res.FailedStage() != StageVerify || res.Timeline.Outcome(StageVerify) != Cancelled || res.Rollback.Do {
+		t.Fatalf("err %v, verify %s, decision %+v", res.Err, res.Timeline.Outcome(StageVerify), res.Rollback)
+	}
+	want := "- Rollback: no rollback: the deploy was cancelled while it verified, so the service runs " + newImage + " unverified; to return to the previous image run `dagger call rollback --env=prod --confirm=prod --image=" + oldImage + "`."
+	if md := res.Markdown(); !strings.Contains(md, want) {
+		t.Errorf("summary lacks %q:\n%s", want, md)
+	}
+}
+
 func TestAnIdenticalRerunAppliesNothingAndVerifiesWhatRuns(t *testing.T) {
 	f := newFake()
 	f.changes = 0
