@@ -214,7 +214,7 @@ func newDeployment(o Options, stack Stack) *deployment {
 	if len(res.rollbackChecks) == 0 {
 		res.rollbackChecks = []string{verify.CheckRollout}
 	}
-	return &deployment{o: o, stack: stack, res: res, progress: verify.NewProgress(o.Progress, res.mask)}
+	return &deployment{o: o, stack: stack, res: res, progress: report.NewProgress(o.Progress, res.mask)}
 }
 
 // deployment is one Run's state. Stages write their results into res;
@@ -225,7 +225,7 @@ type deployment struct {
 	stack       Stack
 	steps       Steps // nil for an on-demand rollback
 	res         *Result
-	progress    *verify.Progress
+	progress    *report.Progress
 	testsPassed bool
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/sourcegraph/conc"
 	"github.com/sourcegraph/conc/panics"
 
-	"github.com/great-sun-group/credex-ci/internal/verify"
+	"github.com/great-sun-group/credex-ci/internal/report"
 )
 
 // Stage is one named step of a graph: the stages it needs (which must pass,
@@ -169,7 +169,7 @@ type Graph struct {
 	Stages []Stage
 	// Progress receives a line when a stage starts and ends (masked: an
 	// error may hold a credential); nil discards.
-	Progress *verify.Progress
+	Progress *report.Progress
 }
 
 // Check refuses a graph with a stage named twice, a need that names no

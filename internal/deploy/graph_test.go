@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/great-sun-group/credex-ci/internal/verify"
+	"github.com/great-sun-group/credex-ci/internal/report"
 )
 
 // clock records the order stages start and finish in.
@@ -108,7 +108,7 @@ func TestAFailingStageCancelsWhatRunsAndStopsWhatFollows(t *testing.T) {
 	boom := errors.New("npm test: 2 failing")
 	var progress bytes.Buffer
 	var published atomic.Bool
-	res := Graph{Progress: verify.NewProgress(&progress, nil), Stages: []Stage{
+	res := Graph{Progress: report.NewProgress(&progress, nil), Stages: []Stage{
 		{Name: "tests", Run: func(ctx context.Context) error { time.Sleep(10 * time.Millisecond); return boom }},
 		sleeper(c, "build", 10*time.Second),
 		{Name: "publish", Needs: []string{"tests", "build"}, Run: func(context.Context) error { published.Store(true); return nil }},

@@ -43,7 +43,7 @@ func TestEachErrorNamesItsContextOnce(t *testing.T) {
 		Target:      report.Target{Cluster: "credex-cluster-staging", Service: "credex-core-service-staging", TaskDefinition: "credex-core-staging:7", URL: "http://" + gone},
 		Integration: integration.CommandRunner{Dir: dir, Command: []string{"no-such-runner", "--ci"}},
 	}.withDefaults()
-	v := &verification{cfg: cfg, progress: NewProgress(nil, func(s string) string { return s })}
+	v := &verification{cfg: cfg, progress: report.NewProgress(nil, func(s string) string { return s })}
 	q := regexp.QuoteMeta
 	for _, tc := range []struct {
 		step    step
@@ -95,7 +95,7 @@ func TestBenchCutShortStopsAtOnceAndSaysSo(t *testing.T) {
 	stage, _ := envs.Lookup("stage")
 	p, _ := PolicyFor("stage")
 	p.BenchDuration, p.BenchRate, p.BenchRequestTimeout = time.Minute, 20, 10*time.Second
-	v := &verification{cfg: Config{Env: stage, Policy: p, Target: report.Target{URL: "http://" + ln.Addr().String()}}.withDefaults(), progress: NewProgress(nil, func(s string) string { return s })}
+	v := &verification{cfg: Config{Env: stage, Policy: p, Target: report.Target{URL: "http://" + ln.Addr().String()}}.withDefaults(), progress: report.NewProgress(nil, func(s string) string { return s })}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()

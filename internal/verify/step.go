@@ -27,7 +27,7 @@ type step struct {
 // the AWS SDK's retryer did for the step's calls (throttling, retries) is
 // counted and, when there was any, becomes a note; progress (nil: none)
 // says so as it happens.
-func runStep(ctx context.Context, progress *Progress, s step) (c report.Check) {
+func runStep(ctx context.Context, progress *report.Progress, s step) (c report.Check) {
 	c = report.Check{Name: s.name, Started: time.Now()}
 	retries := &awsconf.RetryStats{OnRetried: func(call string, attempts, throttled int, took time.Duration) {
 		why := "after errors"

@@ -101,7 +101,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	rep := &report.Report{Environment: cfg.Env.Name, Target: cfg.Target, Started: time.Now()}
 	rep.Target.Account, rep.Target.Region = cfg.Env.AccountID, cfg.Env.Region
 	rep.Redact(cfg.Redact...)
-	v := &verification{cfg: cfg, progress: NewProgress(cfg.Progress, rep.Mask)}
+	v := &verification{cfg: cfg, progress: report.NewProgress(cfg.Progress, rep.Mask)}
 	defer func() { rep.Finished = time.Now() }()
 
 	pending := notApplicable(rep, v.cfg.Env, slices.Clone(v.cfg.Checks))
@@ -173,7 +173,7 @@ func (v *verification) step(name string) step {
 // verification is one Run's state, shared (read-only) by the checks.
 type verification struct {
 	cfg      Config
-	progress *Progress
+	progress *report.Progress
 }
 
 func (c Config) withDefaults() Config {

@@ -1,4 +1,4 @@
-package verify
+package report
 
 import (
 	"fmt"
@@ -8,10 +8,9 @@ import (
 )
 
 // Progress writes one timestamped line per event, safe for concurrent
-// checks and stages, masked as the report is: service events, stop reasons,
-// errors and URLs reach CI logs too. The deploy's stages print through it
-// as well, so a deploy's progress reads as one log. A nil *Progress
-// discards.
+// use, masked as the report is: service events, stop reasons, errors and
+// URLs reach CI logs too. The verification's checks and the deploy's
+// stages both print through it, so a deploy's progress reads as one log. A nil *Progress discards.
 type Progress struct {
 	mu   sync.Mutex
 	w    io.Writer
