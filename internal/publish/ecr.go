@@ -165,7 +165,7 @@ func (p *Publisher) tagEnv(ctx context.Context, repo Repository, digest, tag str
 		return "", false, err
 	}
 	if current != nil && current.digest == digest {
-		p.logf("publish: tag %s is already on %s", tag, digest)
+		p.logf("tag %s is already on %s", tag, digest)
 		return "", true, nil
 	}
 	img, err := p.find(ctx, repo, digest)
@@ -202,7 +202,7 @@ func (p *Publisher) tagEnv(ctx context.Context, repo Repository, digest, tag str
 			}
 		}
 		untagged = true
-		p.logf("publish: took tag %s off %s (it keeps %s)", tag, current.digest, strings.Join(others, ", "))
+		p.logf("took tag %s off %s (it keeps %s)", tag, current.digest, strings.Join(others, ", "))
 	}
 	_, err = p.ECR.PutImage(ctx, &ecr.PutImageInput{
 		RepositoryName: aws.String(repo.Name), RegistryId: aws.String(repo.RegistryID),
@@ -217,9 +217,9 @@ func (p *Publisher) tagEnv(ctx context.Context, repo Repository, digest, tag str
 		return "", false, fmt.Errorf("putting tag %s on %s: %w", tag, digest, awsconf.Concise(err))
 	}
 	if current != nil {
-		p.logf("publish: moved tag %s from %s to %s", tag, current.digest, digest)
+		p.logf("moved tag %s from %s to %s", tag, current.digest, digest)
 		return current.digest, false, nil
 	}
-	p.logf("publish: tagged %s %s", digest, tag)
+	p.logf("tagged %s %s", digest, tag)
 	return "", false, nil
 }

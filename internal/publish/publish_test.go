@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -144,6 +145,13 @@ func TestPublishThenRepublishIsANoOpAndTheEnvTagFollows(t *testing.T) {
 	}
 	if !strings.Contains(again.Summary(), "no push") || !strings.Contains(progress.String(), "nothing to push") {
 		t.Errorf("summary / progress do not say nothing was pushed:\n%s\n%s", again.Summary(), progress.String())
+	}
+	// Progress lines as the deploy's and the verification's.
+	line := regexp.MustCompile(`^\d\d:\d\d:\d\d publish     \S`)
+	for _, l := range strings.Split(strings.TrimSpace(progress.String()), "\n") {
+		if !line.MatchString(l) {
+			t.Errorf("progress line %q is not a report.Progress line", l)
+		}
 	}
 
 	// A new revision: the staging tag moves to it.

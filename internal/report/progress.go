@@ -9,8 +9,9 @@ import (
 
 // Progress writes one timestamped line per event, safe for concurrent
 // use, masked as the report is: service events, stop reasons, errors and
-// URLs reach CI logs too. The verification's checks and the deploy's
-// stages both print through it, so a deploy's progress reads as one log. A nil *Progress discards.
+// URLs reach CI logs too. The verification's checks, the deploy's stages
+// and publish all print through it, so a deploy's progress reads as one
+// log. A nil *Progress discards.
 type Progress struct {
 	mu   sync.Mutex
 	w    io.Writer
