@@ -58,9 +58,24 @@ func TestVerifyLocalNeedsNoAWS(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
-	code, _, errOut = cli(t, "verify", "--env=local", "--api-url="+app.URL, "--checks=rollout")
-	if code != exitUsage || !strings.Contains(errOut, "local has no AWS") {
-		t.Errorf("--checks=rollout on local: exit %d\n%s", code, errOut)
+	// Every check (the default): those that do not apply are n/a.
+	code, out, errOut = cli(t, "verify", "--env=local", "--api-url="+app.URL, "--bench-duration=300ms")
+	if code != exitVerified || !strings.Contains(out, "| status | ➖ n/a |") || !strings.Contains(out, "| bench | ✅ pass |") {
+		t.Errorf("verify --env=local with every check: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// A check named (by --checks, or by the command) that does not apply.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"verify", "--checks=rollout"}, "rollout do(es) not apply to local (no AWS there): choose from health,integration,bench"},
+		{[]string{"watch"}, "rollout do(es) not apply to local"},
+		{[]string{"status"}, "status do(es) not apply to local"},
+	} {
+		code, _, errOut = cli(t, append(tc.args, "--env=local", "--api-url="+app.URL)...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v on local: exit %d, want %d and %q:\n%s", tc.args, code, exitUsage, tc.want, errOut)
+		}
 	}
 }
 

@@ -59,12 +59,18 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 			return verify.Config{}, usageErr("--checks: %v", err)
 		}
 	}
-	usesAWS := verify.NeedsAWS(checks)
-
 	env, err := envs.Lookup(o.env)
 	if err != nil {
 		return verify.Config{}, usageErr("%v", err)
 	}
+	if env.Local && (sc.checks != nil || o.checks != "") {
+		// Checks named (by --checks or the subcommand) must apply locally;
+		// the default, every check, reports those that do not as n/a.
+		if err := verify.CheckApplicable(env, checks); err != nil {
+			return verify.Config{}, usageErr("%v", err)
+		}
+	}
+	usesAWS := verify.NeedsAWS(checks) && !env.Local
 	if usesAWS {
 		if env, err = envs.Load(os.DirFS(o.terraformDir), o.env); err != nil {
 			return verify.Config{}, usageErr("%v (or pass --terraform-dir=<the terraform/ directory>)", err)
@@ -81,7 +87,7 @@ func (o *options) config(ctx context.Context, sc subcommand, args []string) (ver
 	if err := o.applyTerraformOutputs(&cfg); err != nil {
 		return verify.Config{}, err
 	}
-	if sc.needs.taskDefinition && cfg.Target.TaskDefinition == "" && slices.Contains(checks, verify.CheckRollout) {
+	if sc.needs.taskDefinition && !env.Local && cfg.Target.TaskDefinition == "" && slices.Contains(checks, verify.CheckRollout) {
 		return verify.Config{}, usageErr("%s", errNoTaskDefinition)
 	}
 	needsURL := sc.needs.url && verify.NeedsURL(checks)

@@ -56,7 +56,7 @@ func (sc subcommand) flags(o *options, stderr io.Writer) *flag.FlagSet {
 		fs.StringVar(&o.checks, "checks", "", "comma-separated subset of checks to run: "+strings.Join(verify.AllChecks, ","))
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "credex-ci %s: %s.\n\nUsage:\n  credex-ci %s --env=stage|prod [flags]\n\nFlags:\n", sc.name, sc.summary, sc.name)
+		fmt.Fprintf(stderr, "credex-ci %s: %s.\n\nUsage:\n  credex-ci %s --env=%s [flags]\n\nFlags:\n", sc.name, sc.summary, sc.name, strings.Join(envs.Names(), "|"))
 		fs.PrintDefaults()
 		fmt.Fprint(stderr, "\nExit codes: 0 verified, 1 failed, 2 usage, 3 preflight refused, 4 timed out, 5 superseded. See `credex-ci help` and docs/verify.md.\n")
 	}

@@ -23,14 +23,14 @@ var subcommands = []subcommand{
 
 func usage() string {
 	var b strings.Builder
-	b.WriteString(`credex-ci verifies a deployment of credex-core on ECS.
+	fmt.Fprintf(&b, `credex-ci verifies a deployment of credex-core on ECS.
 
 Usage:
-  credex-ci <command> --env=stage|prod [flags]
+  credex-ci <command> --env=%s [flags]
   credex-ci <command> --help
 
 Commands:
-`)
+`, strings.Join(envs.Names(), "|"))
 	for _, sc := range subcommands {
 		fmt.Fprintf(&b, "  %-8s %s\n", sc.name, sc.summary)
 	}

@@ -128,7 +128,7 @@ func checkEndpoint(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("AWS endpoint URL %q is not an http(s) URL: pass e.g. --aws-endpoint-url=http://127.0.0.1:4566 to the credex-ci CLI, "+
-			"or, to a Dagger function, a service: --aws-endpoint=tcp://localhost:4566; leave both out for real AWS", redacted(s))
+			"or, to a Dagger function, a service: --aws-endpoint=tcp://localhost:4566; leave both out for real AWS", RedactedURL(s))
 	}
 	return nil
 }
@@ -142,16 +142,26 @@ func CheckRemoteEndpoint(s string) error {
 	if err := checkEndpoint(s); err != nil {
 		return err
 	}
-	u, _ := url.Parse(s)
-	if IsLoopback(u.Hostname()) {
-		port := u.Port()
-		if port == "" {
-			port = "4566"
-		}
-		return fmt.Errorf("--aws-endpoint-url=%s points at loopback, which inside Dagger is the function's own container, not your machine: "+
-			"pass the endpoint as a service instead, --aws-endpoint=tcp://localhost:%s", redacted(s), port)
+	return RefuseLoopback("--aws-endpoint-url", s, "the endpoint", "--aws-endpoint", "4566")
+}
+
+// RefuseLoopback refuses a URL given to a Dagger function (flag) that
+// points at loopback, which inside Dagger is the function's own container,
+// not the user's machine, naming the fix: what, passed as a service instead
+// (serviceFlag=tcp://localhost:PORT, the URL's port or else defaultPort).
+// The URL is echoed without its password. Any other URL, or one that does
+// not parse, is not its to refuse.
+func RefuseLoopback(flag, raw, what, serviceFlag, defaultPort string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !IsLoopback(u.Hostname()) {
+		return nil
 	}
-	return nil
+	port := u.Port()
+	if port == "" {
+		port = defaultPort
+	}
+	return fmt.Errorf("%s=%s points at loopback, which inside Dagger is the function's own container, not your machine: "+
+		"pass %s as a service instead, %s=tcp://localhost:%s", flag, u.Redacted(), what, serviceFlag, port)
 }
 
 // IsLoopback reports whether host (a name or an IP, without port) is this
@@ -165,8 +175,8 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// redacted is a URL as it may be echoed: without its password.
-func redacted(s string) string {
+// RedactedURL is a URL as it may be echoed: without its password.
+func RedactedURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparseable)"

@@ -79,20 +79,20 @@ type RetryStats struct {
 // Retries is what the SDK's retryer did for a set of calls.
 type Retries struct {
 	// Calls is the number of AWS calls made.
-	Calls int `json:"calls"`
+	Calls int
 	// Retried is how many of them took more than one attempt; Retries is
 	// the number of attempts beyond the first, over all calls.
-	Retried int `json:"retried"`
-	Retries int `json:"retries"`
+	Retried int
+	Retries int
 	// Throttled counts the attempts AWS refused with a throttling error
 	// (ThrottlingException, TooManyRequestsException, HTTP 429, ...).
-	Throttled int `json:"throttled"`
+	Throttled int
 	// ThrottledBy counts the throttled attempts by call ("ECS
 	// DescribeServices").
-	ThrottledBy map[string]int `json:"throttledBy,omitempty"`
+	ThrottledBy map[string]int
 	// Duration is the time the retried calls took in all, from their first
 	// attempt to their final answer (the backoff waits included).
-	Duration time.Duration `json:"durationNs"`
+	Duration time.Duration
 }
 
 func (s *RetryStats) record(call string, attempts []retry.AttemptResult, took time.Duration) {

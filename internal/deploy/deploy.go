@@ -189,11 +189,11 @@ func Run(ctx context.Context, o Options, steps Steps) *Result {
 		res.Err = err
 		return res
 	}
-	res.Timeline = Graph{Stages: d.stages(), Progress: o.Progress, Mask: res.mask}.Run(ctx)
+	res.Timeline = Graph{Stages: d.stages(), Progress: d.progress}.Run(ctx)
 	res.Err = res.Timeline.Err
 	res.Rollback = d.decide(ctx)
 	if res.Rollback.Do {
-		later := Graph{Stages: d.rollbackStages(), Progress: o.Progress, Mask: res.mask}.Run(ctx)
+		later := Graph{Stages: d.rollbackStages(), Progress: d.progress}.Run(ctx)
 		res.Timeline.Then(later, StageVerify)
 	}
 	return res
@@ -214,7 +214,7 @@ func newDeployment(o Options, stack Stack) *deployment {
 	if len(res.rollbackChecks) == 0 {
 		res.rollbackChecks = []string{verify.CheckRollout}
 	}
-	return &deployment{o: o, stack: stack, res: res}
+	return &deployment{o: o, stack: stack, res: res, progress: report.NewProgress(o.Progress, res.mask)}
 }
 
 // deployment is one Run's state. Stages write their results into res;
@@ -225,6 +225,7 @@ type deployment struct {
 	stack       Stack
 	steps       Steps // nil for an on-demand rollback
 	res         *Result
+	progress    *report.Progress
 	testsPassed bool
 }
 
@@ -373,6 +374,8 @@ func (d *deployment) decide(ctx context.Context) Decision {
 	switch {
 	case t.Outcome(StageApply) == Failed || t.Outcome(StageApply) == Cancelled:
 		return Decision{Reason: "the apply stopped part-way, so nothing was verified; run plan to see what is left, or `" + back + "` to return to the previous image"}
+	case t.Outcome(StageVerify) == Cancelled && t.Outcome(StageApply) == Passed:
+		return Decision{Reason: fmt.Sprintf("no rollback: the deploy was cancelled while it verified, so the service runs %s unverified; to return to the previous image run `%s`", r.Image, back)}
 	case t.Outcome(StageVerify) != Failed:
 		return Decision{}
 	case t.Outcome(StageApply) == Skipped:

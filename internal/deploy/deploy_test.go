@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -200,6 +201,15 @@ func TestAHealthyDeployRunsTheWholeGraph(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, md)
 		}
 	}
+	// The star marks the critical path's stages only.
+	_, stages, _ := strings.Cut(md, "### Stages\n")
+	stages, _, _ = strings.Cut(stages, "\nCritical path:")
+	for _, l := range strings.Split(strings.TrimSpace(stages), "\n")[2:] {
+		name, _, _ := strings.Cut(strings.TrimPrefix(l, "| "), " |")
+		if starred := strings.HasSuffix(l, "| ★ critical path |"); starred != slices.Contains(path, name) {
+			t.Errorf("stage row %q: starred %t, but the critical path is %v", l, starred, path)
+		}
+	}
 }
 
 func TestFailingUnitTestsPublishNothingAndSayWhatChanged(t *testing.T) {
@@ -371,6 +381,29 @@ func TestASupersededVerificationIsNeverRolledBack(t *testing.T) {
 	}
 }
 
+// Cancelled (Ctrl-C, the job's timeout) while it verified: the new image
+// runs, unverified, and the summary says how to go back.
+func TestACancelledVerificationSaysHowToRollBack(t *testing.T) {
+	f := newFake()
+	f.delay[StageVerify] = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for f.called(StageVerify) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	res := Run(ctx, Options{Env: prod(t), Confirm: "prod", Revision: revision, RollbackOnFailure: true}, f)
+	if res.FailedStage() != StageVerify || res.Timeline.Outcome(StageVerify) != Cancelled || res.Rollback.Do {
+		t.Fatalf("err %v, verify %s, decision %+v", res.Err, res.Timeline.Outcome(StageVerify), res.Rollback)
+	}
+	want := "- Rollback: no rollback: the deploy was cancelled while it verified, so the service runs " + newImage + " unverified; to return to the previous image run `dagger call rollback --env=prod --confirm=prod --image=" + oldImage + "`."
+	if md := res.Markdown(); !strings.Contains(md, want) {
+		t.Errorf("summary lacks %q:\n%s", want, md)
+	}
+}
+
 func TestAnIdenticalRerunAppliesNothingAndVerifiesWhatRuns(t *testing.T) {
 	f := newFake()
 	f.changes = 0
@@ -442,6 +475,13 @@ func TestCredentialsNeverReachTheSummaryOrProgress(t *testing.T) {
 	for what, text := range map[string]string{"summary": res.Markdown(), "progress": progress.String()} {
 		if strings.Contains(text, secret) {
 			t.Errorf("%s leaks the secret:\n%s", what, text)
+		}
+	}
+	// The lines docs/deploy.md shows, in verify's progress format.
+	line := regexp.MustCompile(`^\d\d:\d\d:\d\d deploy      (▶|✔|↷|■|✖) `)
+	for _, l := range strings.Split(strings.TrimSpace(progress.String()), "\n") {
+		if !line.MatchString(l) {
+			t.Errorf("progress line %q is not as docs/deploy.md shows", l)
 		}
 	}
 	if !strings.Contains(progress.String(), "✖ plan failed after") {

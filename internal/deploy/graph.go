@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/sourcegraph/conc"
 	"github.com/sourcegraph/conc/panics"
+
+	"github.com/great-sun-group/credex-ci/internal/report"
 )
 
 // Stage is one named step of a graph: the stages it needs (which must pass,
@@ -67,8 +68,6 @@ type StageResult struct {
 	// did not start; Note is a skipped stage's reason.
 	Err  error
 	Note string
-	// Critical marks the stages on the critical path.
-	Critical bool
 }
 
 // Duration is how long the stage ran.
@@ -144,14 +143,6 @@ func (r *Timeline) CriticalPath() ([]string, time.Duration) {
 	return path, max(endAt, 0)
 }
 
-// markCritical sets Critical on the stages of the critical path.
-func (r *Timeline) markCritical() {
-	path, _ := r.CriticalPath()
-	for i := range r.Stages {
-		r.Stages[i].Critical = slices.Contains(path, r.Stages[i].Name)
-	}
-}
-
 // Then appends a later graph's stages (a rollback run after the main
 // graph), their times shifted to this timeline's start; the later graph's
 // first stages are shown as needing after. The first error wins.
@@ -169,7 +160,6 @@ func (r *Timeline) Then(later *Timeline, after string) {
 	if r.Err == nil {
 		r.Err = later.Err
 	}
-	r.markCritical()
 }
 
 // Graph runs stages concurrently, each as soon as the stages it needs have
@@ -177,10 +167,9 @@ func (r *Timeline) Then(later *Timeline, after string) {
 // and stops those not yet started.
 type Graph struct {
 	Stages []Stage
-	// Progress receives a line when a stage starts and ends; nil discards.
-	Progress io.Writer
-	// Mask, when set, cleans each progress line (credentials in errors).
-	Mask func(string) string
+	// Progress receives a line when a stage starts and ends (masked: an
+	// error may hold a credential); nil discards.
+	Progress *report.Progress
 }
 
 // Check refuses a graph with a stage named twice, a need that names no
@@ -237,7 +226,6 @@ func (g Graph) Run(ctx context.Context) *Timeline {
 	if res.Err == nil && ctx.Err() != nil {
 		res.Err = &StageError{Stage: r.interrupted(), Err: context.Cause(ctx)}
 	}
-	res.markCritical()
 	return res
 }
 
@@ -249,7 +237,7 @@ type run struct {
 	cancel context.CancelCauseFunc
 	done   map[string]chan struct{}
 
-	mu sync.Mutex // guards res.Err and progress output
+	mu sync.Mutex // guards res.Err
 }
 
 func (r *run) stage(i int) {
@@ -344,14 +332,5 @@ func (r *run) interrupted() string {
 }
 
 func (r *run) printf(format string, args ...any) {
-	if r.g.Progress == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	line := strings.TrimSpace(fmt.Sprintf(format, args...))
-	if r.g.Mask != nil {
-		line = r.g.Mask(line)
-	}
-	fmt.Fprintf(r.g.Progress, "%s deploy      %s\n", time.Now().Format(time.TimeOnly), line)
+	r.g.Progress.Printf("deploy", format, args...)
 }

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/great-sun-group/credex-ci/internal/report"
 )
 
 // clock records the order stages start and finish in.
@@ -106,7 +108,7 @@ func TestAFailingStageCancelsWhatRunsAndStopsWhatFollows(t *testing.T) {
 	boom := errors.New("npm test: 2 failing")
 	var progress bytes.Buffer
 	var published atomic.Bool
-	res := Graph{Progress: &progress, Stages: []Stage{
+	res := Graph{Progress: report.NewProgress(&progress, nil), Stages: []Stage{
 		{Name: "tests", Run: func(ctx context.Context) error { time.Sleep(10 * time.Millisecond); return boom }},
 		sleeper(c, "build", 10*time.Second),
 		{Name: "publish", Needs: []string{"tests", "build"}, Run: func(context.Context) error { published.Store(true); return nil }},
@@ -216,9 +218,5 @@ func TestCriticalPathAndSerialSum(t *testing.T) {
 	}
 	if s := res.SerialSum(); s != 96*ms {
 		t.Errorf("serial sum %s", s)
-	}
-	res.markCritical()
-	if res.Stage("build").Critical != true || res.Stage("tests").Critical {
-		t.Errorf("critical marks: %+v", res.Stages)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 	"github.com/great-sun-group/credex-ci/internal/tfplan"
 )
 
@@ -38,7 +39,7 @@ const lookBack = 50
 func PreviousImage(ctx context.Context, ecsAPI TaskDefinitions, taskDefinition, container string) (image, from string, err error) {
 	cur, err := describe(ctx, ecsAPI, taskDefinition)
 	if err != nil {
-		return "", "", fmt.Errorf("reading the deployed task definition %s: %w", taskDefinition, err)
+		return "", "", fmt.Errorf("reading the deployed task definition %s: %w; or pass --image=<repository>@sha256:<digest> to name the image", taskDefinition, awsconf.Concise(err))
 	}
 	current, err := containerImage(cur, container)
 	if err != nil {
@@ -52,7 +53,7 @@ func PreviousImage(ctx context.Context, ecsAPI TaskDefinitions, taskDefinition, 
 			continue // deleted
 		}
 		if err != nil {
-			return "", "", fmt.Errorf("reading task definition %s:%d: %w", family, rev, err)
+			return "", "", fmt.Errorf("reading task definition %s:%d: %w; or pass --image=<repository>@sha256:<digest> to name the image", family, rev, awsconf.Concise(err))
 		}
 		img, err := containerImage(td, container)
 		if err != nil || img == current {

@@ -73,7 +73,7 @@ func Rollback(ctx context.Context, o Options, steps RollbackSteps) *Result {
 	}
 	rollback := d.rollbackStages()
 	rollback[0].Needs = []string{StagePrevious}
-	res.Timeline = Graph{Stages: append(stages, rollback...), Progress: o.Progress, Mask: res.mask}.Run(ctx)
+	res.Timeline = Graph{Stages: append(stages, rollback...), Progress: d.progress}.Run(ctx)
 	res.Err = res.Timeline.Err
 	return res
 }

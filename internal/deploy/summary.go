@@ -3,10 +3,12 @@ package deploy
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/great-sun-group/credex-ci/internal/report"
+	"github.com/great-sun-group/credex-ci/internal/rollout"
 )
 
 // FailedStage names the stage that failed first ("" when none did).
@@ -117,15 +119,7 @@ func taskDef(a *Applied) string {
 	if a == nil || a.TaskDefinition == "" {
 		return "–"
 	}
-	return shortTaskDefinition(a.TaskDefinition)
-}
-
-// shortTaskDefinition turns a task definition ARN into family:revision.
-func shortTaskDefinition(arn string) string {
-	if i := strings.LastIndex(arn, "/"); i >= 0 {
-		return arn[i+1:]
-	}
-	return arn
+	return rollout.ShortTaskDefinition(a.TaskDefinition)
 }
 
 var outcomeIcons = map[Outcome]string{Passed: "✅", Failed: "❌", Skipped: "↷", Cancelled: "■", NotRun: "–"}
@@ -208,7 +202,7 @@ func (r *Result) Markdown() string {
 			started, took = "+"+round(s.Start), round(s.Duration())
 		}
 		mark, detail := "", ""
-		if s.Critical && s.Outcome.Ran() {
+		if s.Outcome.Ran() && slices.Contains(path, s.Name) {
 			mark = "★ critical path"
 		}
 		switch {
@@ -297,7 +291,7 @@ func taskDefOrEmpty(a *Applied) string {
 	if a == nil {
 		return ""
 	}
-	return shortTaskDefinition(a.TaskDefinition)
+	return rollout.ShortTaskDefinition(a.TaskDefinition)
 }
 
 func code(s string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/great-sun-group/credex-ci/internal/ecssim"
 	"github.com/great-sun-group/credex-ci/internal/envs"
 	"github.com/great-sun-group/credex-ci/internal/report"
+	"github.com/great-sun-group/credex-ci/internal/rollout"
 	"github.com/great-sun-group/credex-ci/internal/testbed"
 	"github.com/great-sun-group/credex-ci/internal/tfplan"
 	"github.com/great-sun-group/credex-ci/internal/tfrun"
@@ -169,7 +170,7 @@ func (s *tfSteps) runningImage(t *testing.T) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image), shortTaskDefinition(arn)
+	return aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image), rollout.ShortTaskDefinition(arn)
 }
 
 // After a rollout that ECS's circuit breaker rolled back, ECS runs the old

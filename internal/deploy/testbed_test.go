@@ -77,8 +77,15 @@ func (s *bedSteps) Preflight(ctx context.Context) (string, error) {
 	return id.ARN, nil
 }
 
-func (s *bedSteps) UnitTests(ctx context.Context) error { s.called(StageTests); return nil }
-func (s *bedSteps) Build(ctx context.Context) error     { s.called(StageBuild); return nil }
+// UnitTests stands in for the tests and takes a few milliseconds, longer
+// than the other stand-ins, so the summary's critical path (the example in
+// docs/deploy.md) goes through the same stages every run.
+func (s *bedSteps) UnitTests(ctx context.Context) error {
+	s.called(StageTests)
+	time.Sleep(5 * time.Millisecond)
+	return nil
+}
+func (s *bedSteps) Build(ctx context.Context) error { s.called(StageBuild); return nil }
 func (s *bedSteps) Registry(ctx context.Context) (string, error) {
 	s.called(StageRegistry)
 	return repo, nil
@@ -321,6 +328,7 @@ func TestOnTheTestBedARolloutTheCircuitBreakerRollsBackIsRolledBackThroughTheSta
 		t.Errorf("the rollback applied %s, want a new revision (5)", td)
 	}
 	md := res.Markdown()
+	checkDocExample(t, md)
 	for _, want := range []string{
 		"failed at verify and was rolled back",
 		"- Rolled back: Terraform applied the previous image `" + oldImage + "` (task definition `credex-core-staging:5`) and its rollout completed",

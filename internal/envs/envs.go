@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -310,14 +309,9 @@ func ReadTFVars(src []byte, filename string) (map[string]string, error) {
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("parsing %s: %s", filename, diags.Error())
 	}
-	names := make([]string, 0, len(attrs))
-	for n := range attrs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	out := make(map[string]string, len(attrs))
-	for _, n := range names {
-		v, diags := attrs[n].Expr.Value(nil)
+	for n, attr := range attrs {
+		v, diags := attr.Expr.Value(nil)
 		if diags.HasErrors() || v.IsNull() || !v.IsKnown() || !v.Type().IsPrimitiveType() {
 			continue
 		}

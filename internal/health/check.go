@@ -25,6 +25,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -159,7 +160,7 @@ func stopReason(ctx context.Context, final Attempt, max int) string {
 	case ctx.Err() != nil:
 		return " (stopped: " + ctx.Err().Error() + ")"
 	case final.Number == max:
-		return " (attempt limit reached; raise Attempts or the backoff to wait longer)"
+		return " (attempt limit reached: to wait longer, pass --health-attempts with more than " + strconv.Itoa(max) + ")"
 	default:
 		return " (not retried: the answer is definite)"
 	}
@@ -167,7 +168,7 @@ func stopReason(ctx context.Context, final Attempt, max int) string {
 
 func (c Check) withDefaults() (Check, error) {
 	if c.URL == "" {
-		return c, errors.New("health check: URL is empty: pass the service URL, for example --url=https://api.example.com/health")
+		return c, errors.New("health check: URL is empty: pass the API's base URL, for example --api-url=https://api.example.com")
 	}
 	if !strings.HasPrefix(c.URL, "http://") && !strings.HasPrefix(c.URL, "https://") {
 		return c, fmt.Errorf("health check: URL %q must start with http:// or https://", c.URL)

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/great-sun-group/credex-ci/internal/awsconf"
 )
 
 // Repository is an environment's ECR repository.
@@ -51,7 +53,7 @@ func (p *Publisher) Repository(ctx context.Context) (Repository, error) {
 			ErrNoRepository, name, p.Env.AccountID, p.Env.Region, p.Env.Name)
 	}
 	if err != nil {
-		return Repository{}, fmt.Errorf("looking up the ECR repository %s (ecr:DescribeRepositories): %w; nothing was pushed", name, err)
+		return Repository{}, fmt.Errorf("looking up the ECR repository %s: %w; nothing was pushed", name, awsconf.Concise(err))
 	}
 	r := out.Repositories[0]
 	return Repository{
@@ -73,7 +75,7 @@ func registryID(account string) *string {
 func (p *Publisher) Login(ctx context.Context, repo Repository) (Login, error) {
 	out, err := p.ECR.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
-		return Login{}, fmt.Errorf("logging in to ECR (ecr:GetAuthorizationToken): %w", err)
+		return Login{}, fmt.Errorf("logging in to ECR: %w", awsconf.Concise(err))
 	}
 	if len(out.AuthorizationData) == 0 {
 		return Login{}, errors.New("logging in to ECR: GetAuthorizationToken returned no authorization data")
@@ -119,7 +121,7 @@ func (p *Publisher) find(ctx context.Context, repo Repository, ref string) (*ima
 		ImageIds: []types.ImageIdentifier{id}, AcceptedMediaTypes: manifestMediaTypes,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ecr:BatchGetImage: %w", err)
+		return nil, awsconf.Concise(err)
 	}
 	for _, f := range out.Failures {
 		if f.FailureCode == types.ImageFailureCodeImageNotFound || f.FailureCode == types.ImageFailureCodeImageTagDoesNotMatchDigest {
@@ -144,7 +146,7 @@ func (p *Publisher) tags(ctx context.Context, repo Repository, digest string) ([
 		ImageIds: []types.ImageIdentifier{{ImageDigest: aws.String(digest)}},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ecr:DescribeImages of %s: %w", digest, err)
+		return nil, fmt.Errorf("the tags of %s: %w", digest, awsconf.Concise(err))
 	}
 	for _, d := range out.ImageDetails {
 		if aws.ToString(d.ImageDigest) == digest {
@@ -163,7 +165,7 @@ func (p *Publisher) tagEnv(ctx context.Context, repo Repository, digest, tag str
 		return "", false, err
 	}
 	if current != nil && current.digest == digest {
-		p.logf("publish: tag %s is already on %s", tag, digest)
+		p.logf("tag %s is already on %s", tag, digest)
 		return "", true, nil
 	}
 	img, err := p.find(ctx, repo, digest)
@@ -192,7 +194,7 @@ func (p *Publisher) tagEnv(ctx context.Context, repo Repository, digest, tag str
 			ImageIds: []types.ImageIdentifier{{ImageTag: aws.String(tag)}},
 		})
 		if err != nil {
-			return "", false, fmt.Errorf("taking tag %s off %s (ecr:BatchDeleteImage): %w; no tag was changed", tag, current.digest, err)
+			return "", false, fmt.Errorf("taking tag %s off %s: %w; no tag was changed", tag, current.digest, awsconf.Concise(err))
 		}
 		for _, f := range out.Failures {
 			if f.FailureCode != types.ImageFailureCodeImageNotFound {
@@ -200,7 +202,7 @@ func (p *Publisher) tagEnv(ctx context.Context, repo Repository, digest, tag str
 			}
 		}
 		untagged = true
-		p.logf("publish: took tag %s off %s (it keeps %s)", tag, current.digest, strings.Join(others, ", "))
+		p.logf("took tag %s off %s (it keeps %s)", tag, current.digest, strings.Join(others, ", "))
 	}
 	_, err = p.ECR.PutImage(ctx, &ecr.PutImageInput{
 		RepositoryName: aws.String(repo.Name), RegistryId: aws.String(repo.RegistryID),
@@ -210,14 +212,14 @@ func (p *Publisher) tagEnv(ctx context.Context, repo Repository, digest, tag str
 	var exists *types.ImageAlreadyExistsException
 	if err != nil && !errors.As(err, &exists) {
 		if untagged {
-			return "", false, fmt.Errorf("putting tag %s on %s (ecr:PutImage): %w; the tag was taken off %s, so no image is tagged %s now", tag, digest, err, current.digest, tag)
+			return "", false, fmt.Errorf("putting tag %s on %s: %w; the tag was taken off %s, so no image is tagged %s now", tag, digest, awsconf.Concise(err), current.digest, tag)
 		}
-		return "", false, fmt.Errorf("putting tag %s on %s (ecr:PutImage): %w", tag, digest, err)
+		return "", false, fmt.Errorf("putting tag %s on %s: %w", tag, digest, awsconf.Concise(err))
 	}
 	if current != nil {
-		p.logf("publish: moved tag %s from %s to %s", tag, current.digest, digest)
+		p.logf("moved tag %s from %s to %s", tag, current.digest, digest)
 		return current.digest, false, nil
 	}
-	p.logf("publish: tagged %s %s", digest, tag)
+	p.logf("tagged %s %s", digest, tag)
 	return "", false, nil
 }

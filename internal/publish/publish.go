@@ -34,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/report"
 	"github.com/great-sun-group/credex-ci/internal/source"
 )
 
@@ -48,7 +49,8 @@ type Publisher struct {
 	// localhost:5000). The published image still names the ECR repository,
 	// which is what task definitions pull.
 	PushHost string
-	// Progress receives one line per step; nil discards them.
+	// Progress receives one timestamped line per step (report.Progress);
+	// nil discards them.
 	Progress io.Writer
 }
 
@@ -171,7 +173,7 @@ func (p *Publisher) Publish(ctx context.Context, revision string, push Pusher) (
 	}
 	if found != nil {
 		res.Digest = found.digest
-		p.logf("publish: %s:%s is already in the repository (%s): nothing to push", repo.URI, revision, found.digest)
+		p.logf("%s:%s is already in the repository (%s): nothing to push", repo.URI, revision, found.digest)
 	} else if res.Digest, res.Pushed, err = p.push(ctx, repo, revision, push); err != nil {
 		return res, err
 	}
@@ -198,7 +200,7 @@ func (p *Publisher) push(ctx context.Context, repo Repository, revision string, 
 		return "", false, fmt.Errorf("%w; nothing was pushed", err)
 	}
 	ref := p.PushRef(repo, revision)
-	p.logf("publish: pushing %s", ref)
+	p.logf("pushing %s", ref)
 	out, pushErr := push(ctx, ref, login)
 	if pushErr == nil {
 		digest, pushErr = DigestOf(out)
@@ -209,7 +211,7 @@ func (p *Publisher) push(ctx context.Context, repo Repository, revision string, 
 	}
 	switch {
 	case pushErr != nil && found != nil:
-		p.logf("publish: the push failed (%v), but %s:%s is in the repository now (%s), pushed by another run: using it", pushErr, repo.URI, revision, found.digest)
+		p.logf("the push failed (%v), but %s:%s is in the repository now (%s), pushed by another run: using it", pushErr, repo.URI, revision, found.digest)
 		return found.digest, false, nil
 	case pushErr != nil:
 		return "", false, fmt.Errorf("pushing %s: %w; ECR has no image tagged %s, so nothing was published", ref, pushErr, revision)
@@ -218,7 +220,7 @@ func (p *Publisher) push(ctx context.Context, repo Repository, revision string, 
 	case found.digest != digest:
 		return "", false, fmt.Errorf("pushed %s as %s, but ECR has %s tagged %s: another run published this revision meanwhile; run publish again to use the image in the repository", ref, digest, found.digest, revision)
 	}
-	p.logf("publish: pushed %s (%s)", ref, digest)
+	p.logf("pushed %s (%s)", ref, digest)
 	return digest, true, nil
 }
 
@@ -231,8 +233,8 @@ func (p *Publisher) PushRef(repo Repository, tag string) string {
 	return repo.URI + ":" + tag
 }
 
+// logf writes a progress line as the deploy's and the verification's are
+// written ("15:04:05 publish     pushing ...").
 func (p *Publisher) logf(format string, args ...any) {
-	if p.Progress != nil {
-		fmt.Fprintf(p.Progress, format+"\n", args...)
-	}
+	report.NewProgress(p.Progress, nil).Printf("publish", format, args...)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -144,6 +145,13 @@ func TestPublishThenRepublishIsANoOpAndTheEnvTagFollows(t *testing.T) {
 	}
 	if !strings.Contains(again.Summary(), "no push") || !strings.Contains(progress.String(), "nothing to push") {
 		t.Errorf("summary / progress do not say nothing was pushed:\n%s\n%s", again.Summary(), progress.String())
+	}
+	// Progress lines as the deploy's and the verification's.
+	line := regexp.MustCompile(`^\d\d:\d\d:\d\d publish     \S`)
+	for _, l := range strings.Split(strings.TrimSpace(progress.String()), "\n") {
+		if !line.MatchString(l) {
+			t.Errorf("progress line %q is not a report.Progress line", l)
+		}
 	}
 
 	// A new revision: the staging tag moves to it.
@@ -336,5 +344,22 @@ func TestRepositoryAndLoginAgainstKumo(t *testing.T) {
 	login, err := p.Login(t.Context(), repo)
 	if err != nil || login.Username != "AWS" || login.Password == "" || login.Host != repo.Host() {
 		t.Fatalf("login = %s, %v", login, err)
+	}
+}
+
+// An ECR that does not answer: the error names the repository, the call
+// (once, not the SDK's layers) and the cause, and says nothing was pushed.
+func TestAnUnreachableECRSaysWhatFailedAndThatNothingWasPushed(t *testing.T) {
+	server := kumo.NewServer()
+	url := server.URL
+	server.Close() // nothing listens there now
+	cfg := aws.Config{Region: "af-south-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), BaseEndpoint: aws.String(url), RetryMaxAttempts: 1}
+	p := &publish.Publisher{ECR: ecr.NewFromConfig(cfg), Env: env(t, "stage")}
+	calls := 0
+	_, err := p.Publish(t.Context(), sha1, func(context.Context, string, publish.Login) (string, error) { calls++; return "", nil })
+	want := "looking up the ECR repository credex-core-staging: ECR DescribeRepositories"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "connection refused") ||
+		!strings.HasSuffix(err.Error(), "; nothing was pushed") || strings.Contains(err.Error(), "operation error") || calls != 0 {
+		t.Fatalf("err = %v\nwant %q…connection refused…; nothing was pushed", err, want)
 	}
 }

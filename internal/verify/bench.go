@@ -27,7 +27,7 @@ func (v *verification) bench(ctx context.Context, c *report.Check) error {
 	for _, path := range v.cfg.BenchPaths {
 		targets = append(targets, loadgen.Target{Method: http.MethodGet, URL: v.url(path)})
 	}
-	v.progress.printf(CheckBench, "%.0f req/s for %s against %s", p.BenchRate, p.BenchDuration, strings.Join(v.cfg.BenchPaths, ", "))
+	v.progress.Printf(CheckBench, "%.0f req/s for %s against %s", p.BenchRate, p.BenchDuration, strings.Join(v.cfg.BenchPaths, ", "))
 	last := time.Now()
 	res, err := loadgen.Run(ctx, loadgen.Options{
 		Targets: targets, Duration: p.BenchDuration, Rate: p.BenchRate,
@@ -35,7 +35,7 @@ func (v *verification) bench(ctx context.Context, c *report.Check) error {
 		Progress: func(s loadgen.Snapshot) {
 			if time.Since(last) >= 5*time.Second {
 				last = time.Now()
-				v.progress.printf(CheckBench, "%s: %d requests, %d errors, %.1f req/s", s.Elapsed.Round(time.Second), s.Requests, s.Errors, s.Throughput)
+				v.progress.Printf(CheckBench, "%s: %d requests, %d errors, %.1f req/s", s.Elapsed.Round(time.Second), s.Requests, s.Errors, s.Throughput)
 			}
 		},
 	})

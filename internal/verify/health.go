@@ -19,7 +19,7 @@ func (v *verification) health(ctx context.Context, c *report.Check) error {
 		ExpectRevision: v.cfg.Target.Revision,
 		OnAttempt: func(a health.Attempt) {
 			if !a.OK() && a.Retry {
-				v.progress.printf(CheckHealth, "waiting: attempt %d %s, retrying in %s", a.Number, describeAttempt(a), a.Wait.Round(1e6))
+				v.progress.Printf(CheckHealth, "waiting: attempt %d %s, retrying in %s", a.Number, describeAttempt(a), a.Wait.Round(1e6))
 			}
 		},
 	}.Run(ctx)

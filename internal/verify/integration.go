@@ -20,7 +20,7 @@ func (v *verification) integration(ctx context.Context, c *report.Check) error {
 		c.Verdict, c.Summary = report.Skip, "skipped: no integration suite configured (pass --integration-dir, the app's directory with a test:integration script)"
 		return nil
 	}
-	v.progress.printf(CheckIntegration, "running the integration suite against %s", v.cfg.Target.URL)
+	v.progress.Printf(CheckIntegration, "running the integration suite against %s", v.cfg.Target.URL)
 	out, err := v.cfg.Integration.Run(ctx, v.cfg.Target.URL)
 	if err != nil {
 		return err // it names the command and the directory

@@ -43,7 +43,7 @@ func TestEachErrorNamesItsContextOnce(t *testing.T) {
 		Target:      report.Target{Cluster: "credex-cluster-staging", Service: "credex-core-service-staging", TaskDefinition: "credex-core-staging:7", URL: "http://" + gone},
 		Integration: integration.CommandRunner{Dir: dir, Command: []string{"no-such-runner", "--ci"}},
 	}.withDefaults()
-	v := &verification{cfg: cfg, progress: newProgress(nil, func(s string) string { return s })}
+	v := &verification{cfg: cfg, progress: report.NewProgress(nil, func(s string) string { return s })}
 	q := regexp.QuoteMeta
 	for _, tc := range []struct {
 		step    step
@@ -57,13 +57,13 @@ func TestEachErrorNamesItsContextOnce(t *testing.T) {
 		{v.step(CheckStatus), report.Error,
 			q("service credex-core-service-staging in cluster credex-cluster-staging: ECS DescribeServices failed after 2 attempts: dial tcp " + gone + ": connect: connection refused (check the AWS credentials, region and endpoint)")},
 		{v.step(CheckHealth), report.Fail,
-			q("GET http://"+gone+"/health: dial tcp "+gone+": connect: connection refused; unhealthy after 2 attempt(s) over ") + `\d+ms` + q(" (attempt limit reached; raise Attempts or the backoff to wait longer)")},
+			q("GET http://"+gone+"/health: dial tcp "+gone+": connect: connection refused; unhealthy after 2 attempt(s) over ") + `\d+ms` + q(" (attempt limit reached: to wait longer, pass --health-attempts with more than 2)")},
 		{v.step(CheckIntegration), report.Error,
 			q(`integration tests: running "no-such-runner --ci" in ` + dir + `: executable file not found in $PATH (is it installed, and the app's dependencies with npm ci?)`)},
 		{v.step(CheckBench), report.Fail,
 			q("error rate 100.00% (6 of 6 requests) exceeds the 5.00% limit; throughput 0.0 req/s is below the 16.0 req/s minimum")},
 	} {
-		c := runStep(context.Background(), tc.step)
+		c := runStep(context.Background(), nil, tc.step)
 		if c.Verdict != tc.verdict || !regexp.MustCompile("^"+tc.summary+"$").MatchString(c.Summary) {
 			t.Errorf("%s: %s: %s\nwant %s: %s", c.Name, c.Verdict, c.Summary, tc.verdict, tc.summary)
 		}
@@ -95,11 +95,11 @@ func TestBenchCutShortStopsAtOnceAndSaysSo(t *testing.T) {
 	stage, _ := envs.Lookup("stage")
 	p, _ := PolicyFor("stage")
 	p.BenchDuration, p.BenchRate, p.BenchRequestTimeout = time.Minute, 20, 10*time.Second
-	v := &verification{cfg: Config{Env: stage, Policy: p, Target: report.Target{URL: "http://" + ln.Addr().String()}}.withDefaults(), progress: newProgress(nil, func(s string) string { return s })}
+	v := &verification{cfg: Config{Env: stage, Policy: p, Target: report.Target{URL: "http://" + ln.Addr().String()}}.withDefaults(), progress: report.NewProgress(nil, func(s string) string { return s })}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	c := runStep(ctx, v.step(CheckBench))
+	c := runStep(ctx, v.progress, v.step(CheckBench))
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("the bench check returned after %s, want it soon after the 300 ms cut (the requests' timeout is 10 s)", took)
 	}

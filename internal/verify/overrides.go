@@ -100,19 +100,10 @@ func SplitList(s string) []string {
 func CheckAPIURL(raw string, inDagger bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		shown := "(unparseable)"
-		if err == nil {
-			shown = u.Redacted() // never echo a password in the URL
-		}
-		return fmt.Errorf("--api-url %q is not an http(s) URL: pass e.g. --api-url=https://api.stage.example", shown)
+		return fmt.Errorf("--api-url %q is not an http(s) URL: pass e.g. --api-url=https://api.stage.example", awsconf.RedactedURL(raw))
 	}
-	if inDagger && awsconf.IsLoopback(u.Hostname()) {
-		port := u.Port()
-		if port == "" {
-			port = "80"
-		}
-		return fmt.Errorf("--api-url=%s points at loopback, which inside Dagger is the function's own container, not your machine: "+
-			"pass the API as a service instead, --api=tcp://localhost:%s", u.Redacted(), port)
+	if inDagger {
+		return awsconf.RefuseLoopback("--api-url", raw, "the API", "--api", "80")
 	}
 	return nil
 }

@@ -28,13 +28,13 @@ func (v *verification) rollout(ctx context.Context, c *report.Check) error {
 		ContainerName: v.cfg.ContainerName, LogGroup: v.cfg.LogGroup, LogStreamPrefix: v.cfg.LogStreamPrefix,
 		Progress: func(p rollout.Progress) {
 			for _, e := range p.NewEvents {
-				v.progress.printf(CheckRollout, "event: %s", e.Message)
+				v.progress.Printf(CheckRollout, "event: %s", e.Message)
 			}
 			for _, st := range p.NewStoppedTasks {
-				v.progress.printf(CheckRollout, "%s", describeStopped(st))
+				v.progress.Printf(CheckRollout, "%s", describeStopped(st))
 			}
 			if line := waitingLine(p.Deployments); line != lastLine || time.Since(lastAt) >= waitingEvery {
-				v.progress.printf(CheckRollout, "%s", line)
+				v.progress.Printf(CheckRollout, "%s", line)
 				lastLine, lastAt = line, time.Now()
 			}
 		},

@@ -25,19 +25,17 @@ type step struct {
 // the check's entry: an error is the check's error (or a failure when the
 // deadline passed), a panic is the check's error with its location. What
 // the AWS SDK's retryer did for the step's calls (throttling, retries) is
-// counted and, when there was any, becomes a note.
-func runStep(ctx context.Context, s step) (c report.Check) {
+// counted and, when there was any, becomes a note; progress (nil: none)
+// says so as it happens.
+func runStep(ctx context.Context, progress *report.Progress, s step) (c report.Check) {
 	c = report.Check{Name: s.name, Started: time.Now()}
-	retries := &awsconf.RetryStats{}
-	if p, _ := ctx.Value(progressKey{}).(*progress); p != nil {
-		retries.OnRetried = func(call string, attempts, throttled int, took time.Duration) {
-			why := "after errors"
-			if throttled > 0 {
-				why = fmt.Sprintf("AWS throttled it %d time(s)", throttled)
-			}
-			p.printf(s.name, "%s took %d attempts (%s): the SDK backed off and retried, %s in all", call, attempts, why, took.Round(10*time.Millisecond))
+	retries := &awsconf.RetryStats{OnRetried: func(call string, attempts, throttled int, took time.Duration) {
+		why := "after errors"
+		if throttled > 0 {
+			why = fmt.Sprintf("AWS throttled it %d time(s)", throttled)
 		}
-	}
+		progress.Printf(s.name, "%s took %d attempts (%s): the SDK backed off and retried, %s in all", call, attempts, why, took.Round(10*time.Millisecond))
+	}}
 	ctx = awsconf.WithRetryStats(ctx, retries)
 	defer func() {
 		c.Duration = time.Since(c.Started)
@@ -86,10 +84,6 @@ func runStep(ctx context.Context, s step) (c report.Check) {
 	}
 	return c
 }
-
-// progressKey carries the run's progress to runStep (for the SDK's
-// retries, as they happen).
-type progressKey struct{}
 
 // skipped is the entry of a check that did not run.
 func skipped(name, reason string) report.Check {

@@ -12,7 +12,7 @@ import (
 )
 
 func TestRunStepTurnsAPanicIntoThatChecksError(t *testing.T) {
-	c := runStep(context.Background(), step{"status", time.Second, func(context.Context, *report.Check) error {
+	c := runStep(context.Background(), nil, step{"status", time.Second, func(context.Context, *report.Check) error {
 		var m map[string]int
 		m["boom"]++
 		return nil
@@ -26,7 +26,7 @@ func TestRunStepTurnsAPanicIntoThatChecksError(t *testing.T) {
 }
 
 func TestRunStepTimeoutIsAFailureMarkedTimedOut(t *testing.T) {
-	c := runStep(context.Background(), step{"health", 20 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
+	c := runStep(context.Background(), nil, step{"health", 20 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}})
@@ -39,11 +39,11 @@ func TestRunStepTimeoutIsAFailureMarkedTimedOut(t *testing.T) {
 }
 
 func TestRunStepErrorAndMissingVerdict(t *testing.T) {
-	c := runStep(context.Background(), step{"bench", 0, func(context.Context, *report.Check) error { return errors.New("dial tcp: refused") }})
+	c := runStep(context.Background(), nil, step{"bench", 0, func(context.Context, *report.Check) error { return errors.New("dial tcp: refused") }})
 	if c.Verdict != report.Error || c.Summary != "dial tcp: refused" {
 		t.Errorf("got %+v", c)
 	}
-	c = runStep(context.Background(), step{"bench", 0, func(context.Context, *report.Check) error { return nil }})
+	c = runStep(context.Background(), nil, step{"bench", 0, func(context.Context, *report.Check) error { return nil }})
 	if c.Verdict != report.Error {
 		t.Errorf("a check that decides nothing must not pass: %+v", c)
 	}
@@ -93,7 +93,7 @@ func TestParseChecks(t *testing.T) {
 }
 
 func TestRunStepDoesNotRepeatATimeoutTheCheckReported(t *testing.T) {
-	c := runStep(context.Background(), step{"rollout", 30 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
+	c := runStep(context.Background(), nil, step{"rollout", 30 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
 		<-ctx.Done()
 		c.Verdict, c.TimedOut, c.Summary = report.Fail, true, "timed-out: the rollout did not settle"
 		return nil
@@ -101,7 +101,7 @@ func TestRunStepDoesNotRepeatATimeoutTheCheckReported(t *testing.T) {
 	if c.Summary != "timed-out: the rollout did not settle" || !c.TimedOut {
 		t.Errorf("got %q", c.Summary)
 	}
-	c = runStep(context.Background(), step{"health", 30 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
+	c = runStep(context.Background(), nil, step{"health", 30 * time.Millisecond, func(ctx context.Context, c *report.Check) error {
 		<-ctx.Done()
 		c.Verdict, c.Summary = report.Fail, "GET /health: HTTP 503"
 		return nil

@@ -48,15 +48,11 @@ func NeedsAWS(checks []string) bool {
 // ParseChecks reads a comma-separated list of checks (--checks); empty
 // means AllChecks. An unknown name is refused, naming the valid ones.
 func ParseChecks(list string) ([]string, error) {
-	var checks []string
-	for _, name := range strings.Split(list, ",") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
-		}
+	checks := SplitList(list)
+	for _, name := range checks {
 		if !slices.Contains(AllChecks, name) {
 			return nil, errUnknownCheck(name)
 		}
-		checks = append(checks, name)
 	}
 	if len(checks) == 0 {
 		return AllChecks, nil
@@ -105,9 +101,8 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	rep := &report.Report{Environment: cfg.Env.Name, Target: cfg.Target, Started: time.Now()}
 	rep.Target.Account, rep.Target.Region = cfg.Env.AccountID, cfg.Env.Region
 	rep.Redact(cfg.Redact...)
-	v := &verification{cfg: cfg, progress: newProgress(cfg.Progress, rep.Mask)}
+	v := &verification{cfg: cfg, progress: report.NewProgress(cfg.Progress, rep.Mask)}
 	defer func() { rep.Finished = time.Now() }()
-	ctx = context.WithValue(ctx, progressKey{}, v.progress)
 
 	pending := notApplicable(rep, v.cfg.Env, slices.Clone(v.cfg.Checks))
 	skipRest := func(reason string) {
@@ -126,7 +121,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	}
 
 	if NeedsAWS(pending) {
-		c := runStep(ctx, step{CheckPreflight, time.Minute, v.preflight})
+		c := runStep(ctx, v.progress, step{CheckPreflight, time.Minute, v.preflight})
 		rep.Add(c)
 		if c.Verdict != report.Pass {
 			skipRest("the preflight refused the AWS credentials; nothing was checked")
@@ -134,8 +129,8 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 		}
 	}
 	if take(CheckRollout) {
-		v.progress.printf(CheckRollout, "watching %s/%s roll out %s", v.cfg.Target.Cluster, v.cfg.Target.Service, v.cfg.Target.TaskDefinition)
-		c := runStep(ctx, step{CheckRollout, v.cfg.Policy.RolloutTimeout, v.rollout})
+		v.progress.Printf(CheckRollout, "watching %s/%s roll out %s", v.cfg.Target.Cluster, v.cfg.Target.Service, v.cfg.Target.TaskDefinition)
+		c := runStep(ctx, v.progress, step{CheckRollout, v.cfg.Policy.RolloutTimeout, v.rollout})
 		rep.Add(c)
 		if c.Verdict != report.Pass {
 			outcome, _, _ := strings.Cut(c.Summary, ":")
@@ -151,7 +146,7 @@ func Run(ctx context.Context, cfg Config) *report.Report {
 	results := make([]report.Check, len(steps))
 	var wg conc.WaitGroup
 	for i, s := range steps {
-		wg.Go(func() { results[i] = runStep(ctx, s) })
+		wg.Go(func() { results[i] = runStep(ctx, v.progress, s) })
 	}
 	wg.Wait()
 	for _, c := range results {
@@ -178,7 +173,7 @@ func (v *verification) step(name string) step {
 // verification is one Run's state, shared (read-only) by the checks.
 type verification struct {
 	cfg      Config
-	progress *progress
+	progress *report.Progress
 }
 
 func (c Config) withDefaults() Config {
