@@ -126,16 +126,31 @@ func token(n int) (string, error) {
 	return string(out), nil
 }
 
+// PlainLocally names the variables the task definition takes from Secrets
+// Manager only because they share one secret with the password, and which
+// hold nothing secret locally (the user "neo4j", bolt://ledgerspace:7687).
+// Locally they are plain: Dagger scrubs every secret's value from output, so
+// as secrets they would turn each "neo4j" and Bolt URL in the app's and the
+// suites' logs into ***.
+var PlainLocally = map[string]bool{}
+
+func init() {
+	for _, d := range Databases() {
+		PlainLocally[d.EnvPrefix+"_BOLT_URL"] = true
+		PlainLocally[d.EnvPrefix+"_USER"] = true
+	}
+}
+
 // DatabaseEnv is the NEO_4J_* variables of both databases: what the app and
 // any container that talks to the databases (the integration suite, unit
-// tests run with --databases) get. All six are secrets, as in the task
-// definition.
+// tests run with --databases) get. The passwords are secrets; the URLs and
+// users are plain (PlainLocally).
 func DatabaseEnv(c Credentials) []Variable {
 	var vs []Variable
 	for _, d := range Databases() {
 		vs = append(vs,
-			Variable{Name: d.EnvPrefix + "_BOLT_URL", Value: d.BoltURL(), Secret: true},
-			Variable{Name: d.EnvPrefix + "_USER", Value: Neo4jUser, Secret: true},
+			Variable{Name: d.EnvPrefix + "_BOLT_URL", Value: d.BoltURL()},
+			Variable{Name: d.EnvPrefix + "_USER", Value: Neo4jUser},
 			Variable{Name: d.EnvPrefix + "_PASS", Value: c.Passwords[d.Name], Secret: true},
 		)
 	}

@@ -41,11 +41,11 @@ func TestAppEnvIsCredexCoreWiring(t *testing.T) {
 		"NODE_ENV=development (plain)",
 		"PORT=5000 (plain)",
 		"LOG_LEVEL=debug (plain)",
-		"NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://ledgerspace:7687 (secret)",
-		"NEO_4J_LEDGER_SPACE_USER=neo4j (secret)",
+		"NEO_4J_LEDGER_SPACE_BOLT_URL=bolt://ledgerspace:7687 (plain)",
+		"NEO_4J_LEDGER_SPACE_USER=neo4j (plain)",
 		"NEO_4J_LEDGER_SPACE_PASS=ledger-pw (secret)",
-		"NEO_4J_SEARCH_SPACE_BOLT_URL=bolt://searchspace:7687 (secret)",
-		"NEO_4J_SEARCH_SPACE_USER=neo4j (secret)",
+		"NEO_4J_SEARCH_SPACE_BOLT_URL=bolt://searchspace:7687 (plain)",
+		"NEO_4J_SEARCH_SPACE_USER=neo4j (plain)",
 		"NEO_4J_SEARCH_SPACE_PASS=search-pw (secret)",
 		"JWT_SECRET=jwt (secret)",
 		"WHATSAPP_BOT_API_KEY=bot (secret)",
@@ -122,6 +122,10 @@ func TestWiringMatchesTheTaskDefinition(t *testing.T) {
 				t.Errorf("%s is both set locally and in Omitted", n)
 			case !ok && !omitted:
 				t.Errorf("the task definition's %s has %s, which local neither sets nor lists in Omitted with a reason", where, n)
+			case ok && wantSecret && PlainLocally[n]:
+				if v.Secret {
+					t.Errorf("%s is listed in PlainLocally but set as a secret", n)
+				}
 			case ok && v.Secret != wantSecret:
 				t.Errorf("%s is in the task definition's %s, but local sets it as secret=%v", n, where, v.Secret)
 			}
@@ -132,6 +136,11 @@ func TestWiringMatchesTheTaskDefinition(t *testing.T) {
 	for n := range local {
 		if !slices.Contains(plain, n) && !slices.Contains(secret, n) {
 			t.Errorf("local sets %s, which the task definition does not: add it there or drop it here", n)
+		}
+	}
+	for n := range PlainLocally {
+		if !slices.Contains(secret, n) {
+			t.Errorf("PlainLocally lists %s, which is not among the task definition's secrets", n)
 		}
 	}
 	for n := range Omitted {
