@@ -79,7 +79,13 @@ func (m *CredexCi) publish(ctx context.Context, e envs.Environment, revision str
 		if err := checkPublishable(ctx, built, revision); err != nil {
 			return "", err
 		}
-		password := dag.SetSecret("credex-ci-ecr-password-"+e.Name, login.Password)
+		// A fresh name per login (runID): the token expires after 12 hours,
+		// and a secret set again under the same name would keep its identity.
+		run, err := runID()
+		if err != nil {
+			return "", err
+		}
+		password := dag.SetSecret("credex-ci-ecr-password-"+e.Name+"-"+run, login.Password)
 		return built.WithRegistryAuth(login.Host, login.Username, password).
 			Publish(ctx, ref, dagger.ContainerPublishOpts{RegistryService: m.RegistryService})
 	})
