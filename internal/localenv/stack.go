@@ -1,10 +1,11 @@
 package localenv
 
 import (
+	"github.com/great-sun-group/credex-ci/internal/redact"
+
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,7 +59,7 @@ type Part struct {
 type Stack struct {
 	mu      sync.Mutex
 	parts   map[string]*Part
-	secrets []string
+	secrets redact.Values
 }
 
 // NewStack is a stack with every part not reached yet.
@@ -76,12 +77,7 @@ func NewStack() *Stack {
 func (s *Stack) Redact(values ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, v := range values {
-		if len(v) >= 4 {
-			s.secrets = append(s.secrets, v)
-		}
-	}
-	slices.SortStableFunc(s.secrets, func(a, b string) int { return len(b) - len(a) })
+	s.secrets.Add(values...)
 }
 
 // Ready marks a part ready.
@@ -128,12 +124,7 @@ func (s *Stack) Failed() []string {
 	return names
 }
 
-func (s *Stack) mask(text string) string {
-	for _, v := range s.secrets {
-		text = strings.ReplaceAll(text, v, "***")
-	}
-	return text
-}
+func (s *Stack) mask(text string) string { return s.secrets.Replace(text) }
 
 // Markdown renders the stack: a table of parts, then each failure's
 // evidence.

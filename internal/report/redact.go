@@ -3,7 +3,6 @@ package report
 import (
 	"regexp"
 	"slices"
-	"strings"
 )
 
 // Patterns of credentials that may show up in evidence (an application
@@ -23,9 +22,7 @@ var secretPatterns = []struct {
 // looks like a credential (access keys, bearer tokens, password= pairs,
 // passwords in URLs) replaced by "***", as every rendering of the report does.
 func (r *Report) Mask(s string) string {
-	for _, v := range r.secrets {
-		s = strings.ReplaceAll(s, v, "***")
-	}
+	s = r.secrets.Replace(s)
 	for _, p := range secretPatterns {
 		s = p.re.ReplaceAllString(s, p.repl)
 	}

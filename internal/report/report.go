@@ -4,6 +4,8 @@
 package report
 
 import (
+	"github.com/great-sun-group/credex-ci/internal/redact"
+
 	"encoding/json"
 	"time"
 )
@@ -128,18 +130,12 @@ type Report struct {
 	Finished    time.Time `json:"finished"`
 	Checks      []Check   `json:"checks"`
 
-	secrets []string
+	secrets redact.Values
 }
 
 // Redact registers values (credentials, tokens) that must never appear in
 // any rendering; they are replaced by "***".
-func (r *Report) Redact(values ...string) {
-	for _, v := range values {
-		if len(v) >= 4 {
-			r.secrets = append(r.secrets, v)
-		}
-	}
-}
+func (r *Report) Redact(values ...string) { r.secrets.Add(values...) }
 
 // Add appends a check and updates the overall verdict.
 func (r *Report) Add(c Check) {

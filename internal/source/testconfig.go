@@ -1,6 +1,8 @@
 package source
 
 import (
+	"github.com/great-sun-group/credex-ci/internal/redact"
+
 	"errors"
 	"fmt"
 	"regexp"
@@ -182,15 +184,9 @@ func testScripts(pkg *Package) []string {
 // (values under 4 characters are left: too short to hide without hiding
 // ordinary words). Test output is redacted before it is returned.
 func Redact(text string, secrets []Variable) string {
-	values := make([]string, 0, len(secrets))
+	var values redact.Values
 	for _, s := range secrets {
-		if len(s.Value) >= 4 {
-			values = append(values, s.Value)
-		}
+		values.Add(s.Value)
 	}
-	sort.Slice(values, func(i, j int) bool { return len(values[i]) > len(values[j]) })
-	for _, v := range values {
-		text = strings.ReplaceAll(text, v, "***")
-	}
-	return text
+	return values.Replace(text)
 }
