@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/great-sun-group/credex-ci/internal/envs"
+	"github.com/great-sun-group/credex-ci/internal/rollout"
 )
 
 // DemoOptions configure StartDemo.
@@ -126,7 +127,7 @@ func (d *Demo) deploy() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dep, err := d.Bed.Deploy(ctx, d.setup)
-	if err == nil && shortTaskDefinition(dep.TaskDefinition) != d.TaskDefinition {
+	if err == nil && rollout.ShortTaskDefinition(dep.TaskDefinition) != d.TaskDefinition {
 		err = fmt.Errorf("test bed: deployed %s, not the announced %s", dep.TaskDefinition, d.TaskDefinition)
 	}
 	d.mu.Lock()
@@ -219,15 +220,6 @@ func (d *Demo) DaggerVerify() string {
 		"--api=tcp://localhost:" + appPort + " --revision=" + d.Revision,
 		"--checks=rollout,status,health,bench --bench-duration=5s",
 	}, " \\\n      ")
-}
-
-// shortTaskDefinition turns a task definition ARN into family:revision,
-// what a person reads and types.
-func shortTaskDefinition(arn string) string {
-	if i := strings.LastIndex(arn, "/"); i >= 0 {
-		return arn[i+1:]
-	}
-	return arn
 }
 
 // Instructions is what a person runs in a second terminal: program is
