@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // ProtectedTypes are the resource types that hold data which must never be
@@ -52,14 +53,11 @@ func checkEncryption(c *checker, s *stack) {
 		}
 	}
 	for _, b := range s.blocks("resource", "aws_s3_bucket") {
-		found := false
-		for _, e := range s.blocks("resource", "aws_s3_bucket_server_side_encryption_configuration") {
-			if a, ok := e.Body.Attributes["bucket"]; ok && e.file.dir == b.file.dir && references(a.Expr, "aws_s3_bucket", b.Labels[1]) {
-				found = true
-				checkBucketKey(c, s, b, e)
-			}
+		sse := s.referrers("aws_s3_bucket_server_side_encryption_configuration", "bucket", b)
+		for _, e := range sse {
+			checkBucketKey(c, s, b, e)
 		}
-		if !found {
+		if len(sse) == 0 {
 			c.report(RuleEncryption, b.DefRange(), "%s has no server-side encryption: add an aws_s3_bucket_server_side_encryption_configuration with bucket = aws_s3_bucket.%s.id", b.name(), b.Labels[1])
 		}
 	}
@@ -260,8 +258,8 @@ func ports(a *hclsyntax.Attribute, resource *hclsyntax.Body) []int64 {
 }
 
 func number(e hclsyntax.Expression) (int64, bool) {
-	v, diags := e.Value(nil)
-	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type().FriendlyName() != "number" {
+	v, ok := literal(e)
+	if !ok || !v.Type().Equals(cty.Number) {
 		return 0, false
 	}
 	n, acc := v.AsBigFloat().Int64()
