@@ -1,12 +1,13 @@
 package tfpolicy
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/great-sun-group/credex-ci/internal/tfrun"
 )
 
 const realStack = "../../terraform"
@@ -26,24 +27,7 @@ func TestRealStackPasses(t *testing.T) {
 func brokenCopy(t *testing.T, file string, replacements ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	err := filepath.WalkDir(realStack, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(realStack, p)
-		if d.IsDir() {
-			if d.Name() == ".terraform" {
-				return fs.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
-	})
-	if err != nil {
+	if err := tfrun.CopyStack(realStack, dir); err != nil {
 		t.Fatal(err)
 	}
 	target := filepath.Join(dir, file)
