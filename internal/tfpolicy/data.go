@@ -288,14 +288,30 @@ func checkSecretOutputs(c *checker, s *stack) {
 	}
 }
 
-// checkPasswordsInState: no random_password resource. Its result is kept in
-// the state (and every plan) in plain text; Secrets Manager generates the
-// passwords instead, through an ephemeral resource written with a
-// write-only argument.
+// checkPasswordsInState: no secret value kept in the state (and so in every
+// plan) in plain text. A random_password's result is kept there; Secrets
+// Manager generates the passwords instead, through an ephemeral resource
+// written with a write-only argument. A secret version read by a data
+// source, or written with secret_string / secret_binary, is kept there too.
 func checkPasswordsInState(c *checker, s *stack) {
+	const writeOnly = "generate it with `ephemeral \"aws_secretsmanager_random_password\"` and write it with aws_secretsmanager_secret_version's " +
+		"secret_string_wo and secret_string_wo_version (Terraform >= 1.11)"
 	for _, b := range s.blocks("resource", "random_password") {
-		c.report(RulePasswordInState, b.DefRange(), "%s keeps the password in the Terraform state and plans in plain text: "+
-			"generate it with `ephemeral \"aws_secretsmanager_random_password\"` and write it with aws_secretsmanager_secret_version's "+
-			"secret_string_wo and secret_string_wo_version (Terraform >= 1.11)", b.name())
+		c.report(RulePasswordInState, b.DefRange(), "%s keeps the password in the Terraform state and plans in plain text: %s", b.name(), writeOnly)
+	}
+	for _, b := range s.blocks("data", "aws_secretsmanager_random_password") {
+		c.report(RulePasswordInState, b.DefRange(), "%s keeps the password in the Terraform state and plans in plain text: %s", b.name(), writeOnly)
+	}
+	for _, b := range s.blocks("data", "aws_secretsmanager_secret_version") {
+		c.report(RulePasswordInState, b.DefRange(), "%s reads the secret's value into the Terraform state and plans in plain text: "+
+			"pass the secret's ARN to what needs the value instead (a task definition's `secrets`, an instance that reads it at boot)", b.name())
+	}
+	for _, b := range s.blocks("resource", "aws_secretsmanager_secret_version") {
+		for _, attr := range []string{"secret_string", "secret_binary"} {
+			if a, ok := b.Body.Attributes[attr]; ok {
+				c.report(RulePasswordInState, a.SrcRange, "%s writes the value with %s, which keeps it in the Terraform state and plans in plain text: "+
+					"use secret_string_wo with secret_string_wo_version (Terraform >= 1.11), or set the value outside Terraform (aws secretsmanager put-secret-value)", b.name(), attr)
+			}
+		}
 	}
 }

@@ -6,8 +6,8 @@
 // the databases and the state bucket, database ingress only from a security
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
-// character sets AWS documents for them, and no generated password kept in
-// the state; Bolt over TLS only; versioned buckets; in production, HTTPS
+// character sets AWS documents for them, and no secret value (a generated
+// password, a Secrets Manager value) kept in the state; Bolt over TLS only; versioned buckets; in production, HTTPS
 // with a TLS 1.3 policy, someone subscribed to the alarms, a NAT gateway per
 // zone and backups copied to another region.
 //

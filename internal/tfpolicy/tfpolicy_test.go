@@ -173,6 +173,19 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			rule: RulePasswordInState, inMessage: "secret_string_wo",
 		},
 		{
+			name: "secret value written into the state",
+			file: "modules/neo4j-credentials/main.tf",
+			old:  "secret_string_wo = jsonencode(", new: "secret_string = jsonencode(",
+			rule: RulePasswordInState, inMessage: "writes the value with secret_string",
+		},
+		{
+			name: "secret value read into the state",
+			file: "modules/neo4j/main.tf",
+			old:  "# --- Instances",
+			new:  "data \"aws_secretsmanager_secret_version\" \"current\" {\n  secret_id = aws_secretsmanager_secret.this.id\n}\n\n# --- Instances",
+			rule: RulePasswordInState, inMessage: "reads the secret's value into the Terraform state",
+		},
+		{
 			// The defect that would have failed the first apply: EC2 refuses
 			// it, and neither the provider nor a plan notices.
 			name: "apostrophe in a security group rule description",
