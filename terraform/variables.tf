@@ -84,8 +84,8 @@ variable "public_subnet_ids" {
   default     = []
 
   validation {
-    condition     = length(var.public_subnet_ids) == 0 || length(var.public_subnet_ids) >= 2
-    error_message = "public_subnet_ids needs subnets in at least two availability zones (or none, to create a VPC)."
+    condition     = var.vpc_id == null ? length(var.public_subnet_ids) == 0 : length(var.public_subnet_ids) >= 2
+    error_message = "public_subnet_ids goes with vpc_id: with vpc_id set, set public_subnet_ids to that VPC's public subnets in at least two availability zones (the load balancer needs two); without vpc_id, remove public_subnet_ids (the stack creates its own VPC)."
   }
 }
 
@@ -93,6 +93,11 @@ variable "private_subnet_ids" {
   type        = list(string)
   description = "Private subnets of an existing VPC, for tasks and databases; used only with vpc_id."
   default     = []
+
+  validation {
+    condition     = var.vpc_id == null ? length(var.private_subnet_ids) == 0 : length(var.private_subnet_ids) >= 1
+    error_message = "private_subnet_ids goes with vpc_id: with vpc_id set, set private_subnet_ids to at least one private subnet of that VPC (for the tasks and databases); without vpc_id, remove private_subnet_ids (the stack creates its own VPC)."
+  }
 }
 
 variable "ingress_cidrs" {
