@@ -104,11 +104,11 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			rule: RuleEncryption, inMessage: "set encrypted = true",
 		},
 		{
-			name: "state bucket without encryption",
-			file: "bootstrap/main.tf",
-			old:  "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"state\" {\n  bucket = aws_s3_bucket.state.id",
-			new:  "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"state\" {\n  bucket = \"another-bucket\"",
-			rule: RuleEncryption, inMessage: "bucket = aws_s3_bucket.state.id",
+			name: "bucket without encryption",
+			file: "modules/private-bucket/main.tf",
+			old:  "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"this\" {\n  bucket = aws_s3_bucket.this.id",
+			new:  "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"this\" {\n  bucket = \"another-bucket\"",
+			rule: RuleEncryption, inMessage: "bucket = aws_s3_bucket.this.id",
 		},
 		{
 			name: "unencrypted backend",
@@ -316,14 +316,20 @@ func TestBrokenPoliciesFail(t *testing.T) {
 		{
 			name: "KMS key without prevent_destroy",
 			file: "bootstrap/main.tf",
-			old:  "  tags = { Project = \"credex-core\", ManagedBy = \"terraform-bootstrap\" }\n\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n\nresource \"aws_kms_alias\"",
-			new:  "  tags = { Project = \"credex-core\", ManagedBy = \"terraform-bootstrap\" }\n}\n\nresource \"aws_kms_alias\"",
+			old:  "  tags = local.tags\n\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n\nresource \"aws_kms_alias\"",
+			new:  "  tags = local.tags\n}\n\nresource \"aws_kms_alias\"",
 			rule: RulePreventDestroy, inMessage: `resource "aws_kms_key" "state"`,
 		},
 		{
-			name: "state bucket on the AWS-managed key",
+			name: "state bucket on S3's own key",
 			file: "bootstrap/main.tf",
-			old:  "      kms_master_key_id = aws_kms_key.state.arn\n", new: "",
+			old:  "  kms_key_arn     = aws_kms_key.state.arn\n", new: "",
+			rule: RuleEncryption, inMessage: `module "state" makes a bucket encrypted with S3's own key`,
+		},
+		{
+			name: "bucket on the AWS-managed key",
+			file: "modules/private-bucket/main.tf",
+			old:  "      kms_master_key_id = var.kms_key_arn\n", new: "",
 			rule: RuleEncryption, inMessage: "AWS-managed S3 key",
 		},
 		{
