@@ -91,6 +91,19 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
+func TestSensitiveOutputIsRefused(t *testing.T) {
+	js := strings.Replace(string(partial(t)), `"image": {
+    "sensitive": false`, `"image": {
+    "sensitive": true`, 1)
+	if js == string(partial(t)) {
+		t.Fatal("testdata/partial_apply.json changed: update the test")
+	}
+	_, err := ParseFor([]byte(js), Existing("deploy"))
+	if err == nil || !strings.Contains(err.Error(), "terraform output image is marked sensitive") || !strings.Contains(err.Error(), "terraform/outputs.tf") {
+		t.Errorf("a sensitive output the pipeline reads must be refused naming it and the file: %v", err)
+	}
+}
+
 // The contract documented in docs/terraform.md and the stack's outputs.tf;
 // and the test bed's cut-down stack (internal/testbed/stack), which the
 // pipeline's e2e tests deploy in its place, declares every output the
