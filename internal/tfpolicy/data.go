@@ -7,20 +7,19 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
-)
 
-// ProtectedTypes are the resource types that hold data which must never be
-// destroyed by an apply: the database instances and volumes, the buckets
-// (state, backups, logs) and the KMS keys (everything they encrypted is lost
-// with them).
-var ProtectedTypes = []string{"aws_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_kms_key"}
+	"github.com/great-sun-group/credex-ci/internal/tfplan"
+)
 
 // DatabasePorts are Neo4j's Bolt and HTTP ports.
 var DatabasePorts = []int64{7687, 7474}
 
-// checkPreventDestroy: databases and the state bucket have prevent_destroy.
+// checkPreventDestroy: every resource of a type that holds data
+// (tfplan.DataTypes: the databases, secrets, snapshot policy, repository,
+// buckets and KMS keys, which the pipeline's plan guard also refuses to
+// destroy) has prevent_destroy, so Terraform refuses too, by hand.
 func checkPreventDestroy(c *checker, s *stack) {
-	for _, typ := range ProtectedTypes {
+	for typ := range tfplan.DataTypes {
 		for _, b := range s.blocks("resource", typ) {
 			ok := false
 			for _, l := range nested(b.Body, "lifecycle") {

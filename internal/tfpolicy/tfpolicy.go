@@ -2,8 +2,8 @@
 // policies a production stack must keep, by parsing its HCL (no provider, no
 // init): the ECS deployment circuit breaker with rollback, autoscaling that
 // owns the task count, no secret-looking
-// names in a container's plain environment, prevent_destroy and encryption on
-// the databases and the state bucket, database ingress only from a security
+// names in a container's plain environment, prevent_destroy on whatever
+// holds data (the types the plan guard protects), encryption, database ingress only from a security
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
 // character sets AWS documents for them, and no secret value (a generated
