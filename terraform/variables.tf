@@ -84,8 +84,8 @@ variable "public_subnet_ids" {
   default     = []
 
   validation {
-    condition     = length(var.public_subnet_ids) == 0 || length(var.public_subnet_ids) >= 2
-    error_message = "public_subnet_ids needs subnets in at least two availability zones (or none, to create a VPC)."
+    condition     = var.vpc_id == null ? length(var.public_subnet_ids) == 0 : length(var.public_subnet_ids) >= 2
+    error_message = "public_subnet_ids goes with vpc_id: with vpc_id set, set public_subnet_ids to that VPC's public subnets in at least two availability zones (the load balancer needs two); without vpc_id, remove public_subnet_ids (the stack creates its own VPC)."
   }
 }
 
@@ -93,6 +93,11 @@ variable "private_subnet_ids" {
   type        = list(string)
   description = "Private subnets of an existing VPC, for tasks and databases; used only with vpc_id."
   default     = []
+
+  validation {
+    condition     = var.vpc_id == null ? length(var.private_subnet_ids) == 0 : length(var.private_subnet_ids) >= 1
+    error_message = "private_subnet_ids goes with vpc_id: with vpc_id set, set private_subnet_ids to at least one private subnet of that VPC (for the tasks and databases); without vpc_id, remove private_subnet_ids (the stack creates its own VPC)."
+  }
 }
 
 variable "ingress_cidrs" {
@@ -175,25 +180,48 @@ variable "health_check_path" {
 variable "task_cpu" {
   type        = number
   description = "Fargate task CPU units (256, 512, 1024, 2048, 4096)."
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.task_cpu)
+    error_message = "task_cpu must be a Fargate task size in CPU units: 256, 512, 1024, 2048 or 4096."
+  }
 }
 
 variable "task_memory" {
   type        = number
-  description = "Fargate task memory in MiB, valid for task_cpu."
+  description = "Fargate task memory in MiB, one Fargate offers with task_cpu."
+
+  # ECS refuses any other pair only when the apply registers the task
+  # definition, with the rest of the stack already changed.
+  validation {
+    condition = !contains([256, 512, 1024, 2048, 4096], var.task_cpu) || contains(lookup({
+      256  = [512, 1024, 2048],
+      512  = range(1024, 4097, 1024),
+      1024 = range(2048, 8193, 1024),
+      2048 = range(4096, 16385, 1024),
+      4096 = range(8192, 30721, 1024),
+    }, var.task_cpu, []), var.task_memory)
+    error_message = "task_memory must be a size Fargate offers with task_cpu: with 256 CPU units 512, 1024 or 2048 MiB; with 512, 1024 to 4096; with 1024, 2048 to 8192; with 2048, 4096 to 16384; with 4096, 8192 to 30720 (above 512 MiB, in steps of 1024)."
+  }
 }
 
 variable "desired_count" {
   type        = number
   description = "Number of tasks the service starts with and autoscaling never goes below. Raising it raises the floor (and the running count); the service's own desired count is autoscaling's after the first apply."
+
+  validation {
+    condition     = var.desired_count >= 1 && floor(var.desired_count) == var.desired_count
+    error_message = "desired_count must be a whole number of tasks, at least 1."
+  }
 }
 
 variable "max_count" {
   type        = number
-  description = "Most tasks autoscaling may run on CPU load; at least desired_count (equal turns scaling off)."
+  description = "Most tasks autoscaling may run on CPU load; at least desired_count (equal turns scaling off), at most 100."
 
   validation {
-    condition     = var.max_count >= var.desired_count
-    error_message = "max_count must be at least desired_count (autoscaling's minimum)."
+    condition     = var.max_count >= var.desired_count && var.max_count <= 100
+    error_message = "max_count must be at least desired_count (autoscaling's minimum) and at most 100."
   }
 }
 
@@ -201,6 +229,11 @@ variable "cpu_target_percent" {
   type        = number
   description = "Average CPU of the tasks, in percent, autoscaling holds the service near."
   default     = 60
+
+  validation {
+    condition     = var.cpu_target_percent >= 20 && var.cpu_target_percent <= 90
+    error_message = "cpu_target_percent must be between 20 and 90."
+  }
 }
 
 variable "deployment_minimum_healthy_percent" {
@@ -272,26 +305,46 @@ variable "neo4j_version" {
   type        = string
   description = "Neo4j 5 version installed on the database instances' first boot."
   default     = "5.26.0"
+
+  validation {
+    condition     = can(regex("^5\\.[0-9]+\\.[0-9]+$", var.neo4j_version))
+    error_message = "neo4j_version must be a Neo4j 5 version such as 5.26.0."
+  }
 }
 
 variable "neo4j_instance_type" {
   type        = string
-  description = "EC2 instance type of each Neo4j instance (staging t3.medium, production m5.large): a Nitro x86_64 type with EBS storage only, medium or larger (modules/neo4j lists the families)."
+  description = "EC2 instance type of each Neo4j instance (staging t3.medium, production m5.large): a Nitro x86_64 type with EBS storage only, medium or larger (see the validation)."
 
+  # Nitro: the boot script finds the data volume by its NVMe serial (the
+  # volume ID), which Xen types (t2, m4, ...) do not give. x86_64: the AMI
+  # is Amazon Linux 2023 for x86_64. EBS only: CloudWatch's recover action
+  # refuses instances with instance store (the "d" types), and the volume's
+  # data must never live on a disk that a stop wipes.
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.neo4j_instance_type))
-    error_message = "neo4j_instance_type must be an EC2 instance type such as t3.medium."
+    condition     = can(regex("^(t3|t3a|m5|m5a|m5n|m6i|m6a|m7i|m7a|r5|r5a|r5n|r6i|r6a|r7i|r7a|c5|c5a|c6i|c6a|c7i|c7a)\\.(medium|large|[0-9]*xlarge)$", var.neo4j_instance_type))
+    error_message = "neo4j_instance_type must be a Nitro x86_64 type with EBS storage only, medium or larger: t3, t3a, m5, m5a, m5n, m6i, m6a, m7i, m7a, r5, r5a, r5n, r6i, r6a, r7i, r7a, c5, c5a, c6i, c6a, c7i or c7a (e.g. t3.medium, m5.large, r6i.xlarge). Xen types (t2, m4) have no NVMe volume serial for the boot script to find the data volume by; Graviton types need an arm64 AMI; types with instance store (m5d, ...) cannot use CloudWatch's recover action."
   }
 }
 
 variable "neo4j_heap_size" {
   type        = string
   description = "Neo4j JVM heap size, e.g. 1g on t3.medium, 3g on m5.large."
+
+  validation {
+    condition     = can(regex("^[0-9]+[mg]$", var.neo4j_heap_size))
+    error_message = "neo4j_heap_size must be a JVM heap size such as 512m or 2g."
+  }
 }
 
 variable "neo4j_volume_size_gb" {
   type        = number
   description = "Size of each database's encrypted gp3 data volume, in GiB."
+
+  validation {
+    condition     = var.neo4j_volume_size_gb >= 10
+    error_message = "neo4j_volume_size_gb must be at least 10 (GiB)."
+  }
 }
 
 variable "neo4j_kms_key_id" {
@@ -303,6 +356,11 @@ variable "neo4j_kms_key_id" {
 variable "neo4j_snapshot_retention_count" {
   type        = number
   description = "How many daily snapshots of each database volume DLM keeps."
+
+  validation {
+    condition     = var.neo4j_snapshot_retention_count >= 1 && var.neo4j_snapshot_retention_count <= 1000
+    error_message = "neo4j_snapshot_retention_count must be between 1 and 1000."
+  }
 }
 
 variable "neo4j_password_version" {
@@ -331,6 +389,11 @@ variable "backup_retention_days" {
   type        = number
   description = "Days each database backup is kept in S3 (and in its copy)."
   default     = 14
+
+  validation {
+    condition     = var.backup_retention_days >= 7 && var.backup_retention_days <= 3650
+    error_message = "backup_retention_days must be between 7 and 3650."
+  }
 }
 
 variable "backup_replica_region" {

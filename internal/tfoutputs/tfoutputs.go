@@ -94,11 +94,26 @@ func decode(data []byte, into any, defined string, n Need) error {
 		}
 		return fmt.Errorf("%w: it has no outputs; %s", ErrNotApplied, instead)
 	}
+	read := map[string]bool{}
+	for _, f := range fields(into) {
+		read[f.name] = true
+	}
 	values := make(map[string]json.RawMessage, len(raw))
+	var sensitive []string
 	for name, o := range raw {
 		if len(o.Value) > 0 && string(o.Value) != "null" {
 			values[name] = o.Value
 		}
+		if o.Sensitive && read[name] {
+			sensitive = append(sensitive, name)
+		}
+	}
+	// A sensitive output is a secret (output -json prints it in the clear),
+	// and what the pipeline reads ends up in its reports and errors.
+	if len(sensitive) > 0 {
+		sort.Strings(sensitive)
+		return fmt.Errorf("terraform output %s is marked sensitive, and the pipeline prints what it reads in its reports: outputs carry names and ARNs only, never a secret; output the secret's ARN instead in %s",
+			strings.Join(sensitive, ", "), defined)
 	}
 	var missing []string
 	for _, name := range n.Outputs {

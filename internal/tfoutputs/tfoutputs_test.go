@@ -91,17 +91,43 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
-// The contract documented in docs/terraform.md and the stack's outputs.tf.
-func TestContractIsDeclaredByTheStack(t *testing.T) {
-	src, err := os.ReadFile("../../terraform/outputs.tf")
-	if err != nil {
-		t.Fatal(err)
+func TestSensitiveOutputIsRefused(t *testing.T) {
+	js := strings.Replace(string(partial(t)), `"image": {
+    "sensitive": false`, `"image": {
+    "sensitive": true`, 1)
+	if js == string(partial(t)) {
+		t.Fatal("testdata/partial_apply.json changed: update the test")
 	}
-	for _, f := range fields(Outputs{}) {
-		if !strings.Contains(string(src), `output "`+f.name+`"`) {
-			t.Errorf("terraform/outputs.tf does not declare output %q", f.name)
+	_, err := ParseFor([]byte(js), Existing("deploy"))
+	if err == nil || !strings.Contains(err.Error(), "terraform output image is marked sensitive") || !strings.Contains(err.Error(), "terraform/outputs.tf") {
+		t.Errorf("a sensitive output the pipeline reads must be refused naming it and the file: %v", err)
+	}
+}
+
+// The contract documented in docs/terraform.md and the stack's outputs.tf;
+// and the test bed's cut-down stack (internal/testbed/stack), which the
+// pipeline's e2e tests deploy in its place, declares every output the
+// pipeline requires or a caller reads, so the two stay in step.
+func TestContractIsDeclaredByTheStack(t *testing.T) {
+	declares := func(file string, names []string) {
+		t.Helper()
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			if !strings.Contains(string(src), `output "`+name+`"`) {
+				t.Errorf("%s does not declare output %q", strings.TrimPrefix(file, "../../"), name)
+			}
 		}
 	}
+	var all []string
+	for _, f := range fields(Outputs{}) {
+		all = append(all, f.name)
+	}
+	declares("../../terraform/outputs.tf", all)
+	read := append(append(Contract(), DeployedImage("").Outputs...), ForVerify(false, false).Outputs...)
+	declares("../../internal/testbed/stack/outputs.tf", read)
 	want := []string{"aws_account_id", "aws_region", "cluster_name", "service_name", "task_family", "container_name", "api_url", "target_group_arn", "ecr_repository_url", "log_group_name", "secret_arns"}
 	if got := Contract(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Contract() = %v, want %v", got, want)

@@ -6,20 +6,20 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-)
+	"github.com/zclconf/go-cty/cty"
 
-// ProtectedTypes are the resource types that hold data which must never be
-// destroyed by an apply: the database instances and volumes, the buckets
-// (state, backups, logs) and the KMS keys (everything they encrypted is lost
-// with them).
-var ProtectedTypes = []string{"aws_instance", "aws_ebs_volume", "aws_s3_bucket", "aws_kms_key"}
+	"github.com/great-sun-group/credex-ci/internal/tfplan"
+)
 
 // DatabasePorts are Neo4j's Bolt and HTTP ports.
 var DatabasePorts = []int64{7687, 7474}
 
-// checkPreventDestroy: databases and the state bucket have prevent_destroy.
+// checkPreventDestroy: every resource of a type that holds data
+// (tfplan.DataTypes: the databases, secrets, snapshot policy, repository,
+// buckets and KMS keys, which the pipeline's plan guard also refuses to
+// destroy) has prevent_destroy, so Terraform refuses too, by hand.
 func checkPreventDestroy(c *checker, s *stack) {
-	for _, typ := range ProtectedTypes {
+	for typ := range tfplan.DataTypes {
 		for _, b := range s.blocks("resource", typ) {
 			ok := false
 			for _, l := range nested(b.Body, "lifecycle") {
@@ -52,14 +52,11 @@ func checkEncryption(c *checker, s *stack) {
 		}
 	}
 	for _, b := range s.blocks("resource", "aws_s3_bucket") {
-		found := false
-		for _, e := range s.blocks("resource", "aws_s3_bucket_server_side_encryption_configuration") {
-			if a, ok := e.Body.Attributes["bucket"]; ok && e.file.dir == b.file.dir && references(a.Expr, "aws_s3_bucket", b.Labels[1]) {
-				found = true
-				checkBucketKey(c, s, b, e)
-			}
+		sse := s.referrers("aws_s3_bucket_server_side_encryption_configuration", "bucket", b)
+		for _, e := range sse {
+			checkBucketKey(c, s, b, e)
 		}
-		if !found {
+		if len(sse) == 0 {
 			c.report(RuleEncryption, b.DefRange(), "%s has no server-side encryption: add an aws_s3_bucket_server_side_encryption_configuration with bucket = aws_s3_bucket.%s.id", b.name(), b.Labels[1])
 		}
 	}
@@ -260,8 +257,8 @@ func ports(a *hclsyntax.Attribute, resource *hclsyntax.Body) []int64 {
 }
 
 func number(e hclsyntax.Expression) (int64, bool) {
-	v, diags := e.Value(nil)
-	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type().FriendlyName() != "number" {
+	v, ok := literal(e)
+	if !ok || !v.Type().Equals(cty.Number) {
 		return 0, false
 	}
 	n, acc := v.AsBigFloat().Int64()
@@ -290,14 +287,30 @@ func checkSecretOutputs(c *checker, s *stack) {
 	}
 }
 
-// checkPasswordsInState: no random_password resource. Its result is kept in
-// the state (and every plan) in plain text; Secrets Manager generates the
-// passwords instead, through an ephemeral resource written with a
-// write-only argument.
+// checkPasswordsInState: no secret value kept in the state (and so in every
+// plan) in plain text. A random_password's result is kept there; Secrets
+// Manager generates the passwords instead, through an ephemeral resource
+// written with a write-only argument. A secret version read by a data
+// source, or written with secret_string / secret_binary, is kept there too.
 func checkPasswordsInState(c *checker, s *stack) {
+	const writeOnly = "generate it with `ephemeral \"aws_secretsmanager_random_password\"` and write it with aws_secretsmanager_secret_version's " +
+		"secret_string_wo and secret_string_wo_version (Terraform >= 1.11)"
 	for _, b := range s.blocks("resource", "random_password") {
-		c.report(RulePasswordInState, b.DefRange(), "%s keeps the password in the Terraform state and plans in plain text: "+
-			"generate it with `ephemeral \"aws_secretsmanager_random_password\"` and write it with aws_secretsmanager_secret_version's "+
-			"secret_string_wo and secret_string_wo_version (Terraform >= 1.11)", b.name())
+		c.report(RulePasswordInState, b.DefRange(), "%s keeps the password in the Terraform state and plans in plain text: %s", b.name(), writeOnly)
+	}
+	for _, b := range s.blocks("data", "aws_secretsmanager_random_password") {
+		c.report(RulePasswordInState, b.DefRange(), "%s keeps the password in the Terraform state and plans in plain text: %s", b.name(), writeOnly)
+	}
+	for _, b := range s.blocks("data", "aws_secretsmanager_secret_version") {
+		c.report(RulePasswordInState, b.DefRange(), "%s reads the secret's value into the Terraform state and plans in plain text: "+
+			"pass the secret's ARN to what needs the value instead (a task definition's `secrets`, an instance that reads it at boot)", b.name())
+	}
+	for _, b := range s.blocks("resource", "aws_secretsmanager_secret_version") {
+		for _, attr := range []string{"secret_string", "secret_binary"} {
+			if a, ok := b.Body.Attributes[attr]; ok {
+				c.report(RulePasswordInState, a.SrcRange, "%s writes the value with %s, which keeps it in the Terraform state and plans in plain text: "+
+					"use secret_string_wo with secret_string_wo_version (Terraform >= 1.11), or set the value outside Terraform (aws secretsmanager put-secret-value)", b.name(), attr)
+			}
+		}
 	}
 }

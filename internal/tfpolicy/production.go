@@ -161,7 +161,7 @@ func templatePath(f *file, e hclsyntax.Expression) string {
 // between its zones.
 func checkZoneRedundancy(c *checker, s *stack) {
 	for _, f := range protectedTFVars(s) {
-		if v, ok := tfvarsValue(f, "nat_gateway_per_zone"); ok && v.Type() == cty.Bool && v.False() {
+		if v, ok := attrValue(f.body, "nat_gateway_per_zone"); ok && v.Type().Equals(cty.Bool) && v.False() {
 			c.report(RuleZoneRedundancy, tfvarsRange(f, "nat_gateway_per_zone"), "%s shares one NAT gateway between its zones: losing that zone cuts every task off ECR, Secrets Manager and CloudWatch; set nat_gateway_per_zone = true", f.name)
 		}
 	}
@@ -189,13 +189,11 @@ func checkConfusedDeputy(c *checker, s *stack) {
 				if attrString(p.Body, "type") != "Service" {
 					continue
 				}
-				if a, ok := p.Body.Attributes["identifiers"]; ok {
-					if v, diags := a.Expr.Value(nil); !diags.HasErrors() && v.CanIterateElements() {
-						for it := v.ElementIterator(); it.Next(); {
-							_, x := it.Element()
-							if x.Type() == cty.String {
-								ids = append(ids, x.AsString())
-							}
+				if v, ok := attrValue(p.Body, "identifiers"); ok && v.CanIterateElements() {
+					for it := v.ElementIterator(); it.Next(); {
+						_, x := it.Element()
+						if x.Type() == cty.String {
+							ids = append(ids, x.AsString())
 						}
 					}
 				}
@@ -254,19 +252,10 @@ func checkConfusedDeputy(c *checker, s *stack) {
 // default security group, and every load balancer writes access logs.
 func checkNetwork(c *checker, s *stack) {
 	for _, vpc := range s.blocks("resource", "aws_vpc") {
-		refers := func(typ string) []fileBlock {
-			var out []fileBlock
-			for _, b := range s.blocks("resource", typ) {
-				if a, ok := b.Body.Attributes["vpc_id"]; ok && b.file.dir == vpc.file.dir && references(a.Expr, "aws_vpc", vpc.Labels[1]) {
-					out = append(out, b)
-				}
-			}
-			return out
-		}
-		if len(refers("aws_flow_log")) == 0 {
+		if len(s.referrers("aws_flow_log", "vpc_id", vpc)) == 0 {
 			c.report(RuleNetwork, vpc.DefRange(), "%s records no flow logs: add an aws_flow_log (traffic_type = \"ALL\") to an encrypted log group", vpc.name())
 		}
-		defaults := refers("aws_default_security_group")
+		defaults := s.referrers("aws_default_security_group", "vpc_id", vpc)
 		if len(defaults) == 0 {
 			c.report(RuleNetwork, vpc.DefRange(), "%s keeps its default security group's rules (all traffic between its members, all out): add an aws_default_security_group with vpc_id = aws_vpc.%s.id and no ingress or egress", vpc.name(), vpc.Labels[1])
 		}
@@ -294,11 +283,7 @@ func checkBackups(c *checker, s *stack) {
 			continue
 		}
 		versioned := false
-		for _, v := range s.blocks("resource", "aws_s3_bucket_versioning") {
-			a, ok := v.Body.Attributes["bucket"]
-			if !ok || v.file.dir != b.file.dir || !references(a.Expr, "aws_s3_bucket", b.Labels[1]) {
-				continue
-			}
+		for _, v := range s.referrers("aws_s3_bucket_versioning", "bucket", b) {
 			for _, vc := range nested(v.Body, "versioning_configuration") {
 				versioned = versioned || attrString(vc.Body, "status") == "Enabled"
 			}
@@ -330,28 +315,14 @@ func protectedTFVars(s *stack) []*file {
 	return out
 }
 
-// tfvarsValue is a tfvars attribute's literal value; ok is false when it is
-// not set or not a literal.
-func tfvarsValue(f *file, name string) (cty.Value, bool) {
-	a, ok := f.body.Attributes[name]
-	if !ok {
-		return cty.NilVal, false
-	}
-	v, diags := a.Expr.Value(nil)
-	if diags.HasErrors() || !v.IsWhollyKnown() {
-		return cty.NilVal, false
-	}
-	return v, true
-}
-
 func nonEmptyList(f *file, name string) bool {
-	v, ok := tfvarsValue(f, name)
-	return ok && !v.IsNull() && v.CanIterateElements() && v.LengthInt() > 0
+	v, ok := attrValue(f.body, name)
+	return ok && v.CanIterateElements() && v.LengthInt() > 0
 }
 
 func setsNonNull(f *file, name string) bool {
-	v, ok := tfvarsValue(f, name)
-	return ok && !v.IsNull() && (!v.Type().Equals(cty.String) || v.AsString() != "")
+	v, ok := attrValue(f.body, name)
+	return ok && (!v.Type().Equals(cty.String) || v.AsString() != "")
 }
 
 // tfvarsRange is where a tfvars attribute is, or the file's first line when
@@ -361,14 +332,4 @@ func tfvarsRange(f *file, name string) hcl.Range {
 		return a.SrcRange
 	}
 	return hcl.Range{Filename: f.name, Start: hcl.Pos{Line: 1}}
-}
-
-// attrString is an attribute's literal string value ("" when it is not
-// one).
-func attrString(b *hclsyntax.Body, name string) string {
-	a, ok := b.Attributes[name]
-	if !ok {
-		return ""
-	}
-	return key(a.Expr)
 }

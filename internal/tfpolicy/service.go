@@ -29,13 +29,7 @@ func checkCircuitBreaker(c *checker, s *stack) {
 // to the tfvars' floor in the middle of a load peak.
 func checkAutoscaling(c *checker, s *stack) {
 	for _, b := range s.blocks("resource", "aws_ecs_service") {
-		scaled := false
-		for _, t := range s.blocks("resource", "aws_appautoscaling_target") {
-			if a, ok := t.Body.Attributes["resource_id"]; ok && t.file.dir == b.file.dir && references(a.Expr, "aws_ecs_service", b.Labels[1]) {
-				scaled = true
-			}
-		}
-		if !scaled {
+		if len(s.referrers("aws_appautoscaling_target", "resource_id", b)) == 0 {
 			c.report(RuleAutoscaling, b.DefRange(), "%s is not autoscaled: add an aws_appautoscaling_target (resource_id = \"service/<cluster>/${aws_ecs_service.%s.name}\", min = desired_count) with a target tracking policy", b.name(), b.Labels[1])
 		}
 		ignored := false
@@ -79,9 +73,9 @@ func checkContainerEnvironment(c *checker, s *stack) {
 			walkForEnvironment(c, b, call.Args[0])
 			continue
 		}
-		if v, diags := a.Expr.Value(nil); !diags.HasErrors() && v.Type().FriendlyName() == "string" {
+		if text := key(a.Expr); text != "" {
 			var defs []map[string]any
-			if err := json.Unmarshal([]byte(v.AsString()), &defs); err == nil {
+			if err := json.Unmarshal([]byte(text), &defs); err == nil {
 				for _, d := range defs {
 					env, _ := d["environment"].([]any)
 					for _, e := range env {
@@ -134,9 +128,7 @@ func checkEnvironmentList(c *checker, b fileBlock, e hclsyntax.Expression) {
 		for _, item := range obj.Items {
 			if key(item.KeyExpr) == "name" {
 				at = item.ValueExpr.Range()
-				if v, diags := item.ValueExpr.Value(nil); !diags.HasErrors() && v.Type().FriendlyName() == "string" {
-					name = v.AsString()
-				}
+				name = key(item.ValueExpr)
 			}
 		}
 		switch {
@@ -146,13 +138,4 @@ func checkEnvironmentList(c *checker, b fileBlock, e hclsyntax.Expression) {
 			c.report(RuleSecretInEnvironment, at, "%s: %s is in the container's plain environment, visible to anyone who can describe the task definition; move it to `secrets` with valueFrom = \"<secret ARN>:<json key>::\"", b.name(), name)
 		}
 	}
-}
-
-// key is an object item's key as a string ("" when it is computed).
-func key(e hclsyntax.Expression) string {
-	v, diags := e.Value(nil)
-	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type().FriendlyName() != "string" {
-		return ""
-	}
-	return v.AsString()
 }

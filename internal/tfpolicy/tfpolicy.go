@@ -2,12 +2,12 @@
 // policies a production stack must keep, by parsing its HCL (no provider, no
 // init): the ECS deployment circuit breaker with rollback, autoscaling that
 // owns the task count, no secret-looking
-// names in a container's plain environment, prevent_destroy and encryption on
-// the databases and the state bucket, database ingress only from a security
+// names in a container's plain environment, prevent_destroy on whatever
+// holds data (the types the plan guard protects), encryption, database ingress only from a security
 // group, a digest-pinned image variable, typed and described variables,
 // tfvars files that set every required variable, descriptions within the
-// character sets AWS documents for them, and no generated password kept in
-// the state; Bolt over TLS only; versioned buckets; in production, HTTPS
+// character sets AWS documents for them, and no secret value (a generated
+// password, a Secrets Manager value) kept in the state; Bolt over TLS only; versioned buckets; in production, HTTPS
 // with a TLS 1.3 policy, someone subscribed to the alarms, a NAT gateway per
 // zone and backups copied to another region.
 //
@@ -24,6 +24,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // Rule names, as reported in Violation.Rule.
@@ -222,14 +223,62 @@ func nested(b *hclsyntax.Body, typ string) []*hclsyntax.Block {
 	return out
 }
 
-// literalBool reports whether the attribute is the literal true.
-func literalTrue(b *hclsyntax.Body, name string) bool {
+// referrers are the resources of type typ in to's module whose attribute
+// attr refers to it: the versioning of a bucket (bucket =
+// aws_s3_bucket.x.id), the flow log of a VPC (vpc_id = aws_vpc.x.id).
+func (s *stack) referrers(typ, attr string, to fileBlock) []fileBlock {
+	var out []fileBlock
+	for _, r := range s.blocks("resource", typ) {
+		if a, ok := r.Body.Attributes[attr]; ok && r.file.dir == to.file.dir && references(a.Expr, to.Labels[0], to.Labels[1]) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// literal is the value of an expression that refers to nothing (a
+// constant, not null); ok is false for any other.
+func literal(e hclsyntax.Expression) (v cty.Value, ok bool) {
+	v, diags := e.Value(nil)
+	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+// attrValue is an attribute's literal value; ok is false when it is not
+// set, null or not a literal.
+func attrValue(b *hclsyntax.Body, name string) (cty.Value, bool) {
 	a, ok := b.Attributes[name]
 	if !ok {
-		return false
+		return cty.NilVal, false
 	}
-	v, diags := a.Expr.Value(nil)
-	return !diags.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type().FriendlyName() == "bool" && v.True()
+	return literal(a.Expr)
+}
+
+// literalTrue reports whether the attribute is the literal true.
+func literalTrue(b *hclsyntax.Body, name string) bool {
+	v, ok := attrValue(b, name)
+	return ok && v.Type().Equals(cty.Bool) && v.True()
+}
+
+// attrString is an attribute's literal string value ("" when it is not
+// one).
+func attrString(b *hclsyntax.Body, name string) string {
+	a, ok := b.Attributes[name]
+	if !ok {
+		return ""
+	}
+	return key(a.Expr)
+}
+
+// key is an expression's literal string value, e.g. an object item's key
+// ("" when it is computed).
+func key(e hclsyntax.Expression) string {
+	if v, ok := literal(e); ok && v.Type().Equals(cty.String) {
+		return v.AsString()
+	}
+	return ""
 }
 
 // source is the text of an expression as written.

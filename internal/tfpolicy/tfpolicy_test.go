@@ -1,12 +1,13 @@
 package tfpolicy
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/great-sun-group/credex-ci/internal/tfrun"
 )
 
 const realStack = "../../terraform"
@@ -26,24 +27,7 @@ func TestRealStackPasses(t *testing.T) {
 func brokenCopy(t *testing.T, file string, replacements ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	err := filepath.WalkDir(realStack, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(realStack, p)
-		if d.IsDir() {
-			if d.Name() == ".terraform" {
-				return fs.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
-	})
-	if err != nil {
+	if err := tfrun.CopyStack(realStack, dir); err != nil {
 		t.Fatal(err)
 	}
 	target := filepath.Join(dir, file)
@@ -120,11 +104,11 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			rule: RuleEncryption, inMessage: "set encrypted = true",
 		},
 		{
-			name: "state bucket without encryption",
-			file: "bootstrap/main.tf",
-			old:  "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"state\" {\n  bucket = aws_s3_bucket.state.id",
-			new:  "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"state\" {\n  bucket = \"another-bucket\"",
-			rule: RuleEncryption, inMessage: "bucket = aws_s3_bucket.state.id",
+			name: "bucket without encryption",
+			file: "modules/private-bucket/main.tf",
+			old:  "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"this\" {\n  bucket = aws_s3_bucket.this.id",
+			new:  "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"this\" {\n  bucket = \"another-bucket\"",
+			rule: RuleEncryption, inMessage: "bucket = aws_s3_bucket.this.id",
 		},
 		{
 			name: "unencrypted backend",
@@ -187,6 +171,19 @@ func TestBrokenPoliciesFail(t *testing.T) {
 			old:  "# --- Instances",
 			new:  "resource \"random_password\" \"admin\" {\n  length = 32\n}\n\n# --- Instances",
 			rule: RulePasswordInState, inMessage: "secret_string_wo",
+		},
+		{
+			name: "secret value written into the state",
+			file: "modules/neo4j-credentials/main.tf",
+			old:  "secret_string_wo = jsonencode(", new: "secret_string = jsonencode(",
+			rule: RulePasswordInState, inMessage: "writes the value with secret_string",
+		},
+		{
+			name: "secret value read into the state",
+			file: "modules/neo4j/main.tf",
+			old:  "# --- Instances",
+			new:  "data \"aws_secretsmanager_secret_version\" \"current\" {\n  secret_id = aws_secretsmanager_secret.this.id\n}\n\n# --- Instances",
+			rule: RulePasswordInState, inMessage: "reads the secret's value into the Terraform state",
 		},
 		{
 			// The defect that would have failed the first apply: EC2 refuses
@@ -319,14 +316,20 @@ func TestBrokenPoliciesFail(t *testing.T) {
 		{
 			name: "KMS key without prevent_destroy",
 			file: "bootstrap/main.tf",
-			old:  "  tags = { Project = \"credex-core\", ManagedBy = \"terraform-bootstrap\" }\n\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n\nresource \"aws_kms_alias\"",
-			new:  "  tags = { Project = \"credex-core\", ManagedBy = \"terraform-bootstrap\" }\n}\n\nresource \"aws_kms_alias\"",
+			old:  "  tags = local.tags\n\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n\nresource \"aws_kms_alias\"",
+			new:  "  tags = local.tags\n}\n\nresource \"aws_kms_alias\"",
 			rule: RulePreventDestroy, inMessage: `resource "aws_kms_key" "state"`,
 		},
 		{
-			name: "state bucket on the AWS-managed key",
+			name: "state bucket on S3's own key",
 			file: "bootstrap/main.tf",
-			old:  "      kms_master_key_id = aws_kms_key.state.arn\n", new: "",
+			old:  "  kms_key_arn     = aws_kms_key.state.arn\n", new: "",
+			rule: RuleEncryption, inMessage: `module "state" makes a bucket encrypted with S3's own key`,
+		},
+		{
+			name: "bucket on the AWS-managed key",
+			file: "modules/private-bucket/main.tf",
+			old:  "      kms_master_key_id = var.kms_key_arn\n", new: "",
 			rule: RuleEncryption, inMessage: "AWS-managed S3 key",
 		},
 		{

@@ -86,16 +86,8 @@ func checkTFVars(c *checker, s *stack) {
 				c.report(RuleTFVarsComplete, f.body.Attributes[name].SrcRange, "%s sets %s, which the stack does not declare: remove it or declare it in variables.tf", f.name, name)
 			}
 		}
-		if v := literalString(f, "environment"); v != "" && v != e.TerraformEnv {
+		if v := attrString(f.body, "environment"); v != "" && v != e.TerraformEnv {
 			c.report(RuleTFVarsComplete, f.body.Attributes["environment"].SrcRange, "%s sets environment = %q: it must be %q", f.name, v, e.TerraformEnv)
 		}
 	}
-}
-
-func literalString(f *file, name string) string {
-	a, ok := f.body.Attributes[name]
-	if !ok {
-		return ""
-	}
-	return key(a.Expr)
 }

@@ -567,13 +567,16 @@ func writeTestVars(t *testing.T, work string, e envs.Environment) string {
 }
 
 // refusal is a production setting the stack must refuse at plan time, with
-// a message naming the fix.
+// a message naming the fix, at the line of the tfvars file that set it.
 type refusal struct {
 	name string
 	// vars is a tfvars text added after the environment's and the test's.
 	vars string
 	// want are texts the error must contain.
 	want []string
+	// unset: the refused variable is one the tfvars leave unset, so the
+	// error has no tfvars line to point at.
+	unset bool
 }
 
 var productionRefusals = []refusal{
@@ -640,12 +643,33 @@ var productionRefusals = []refusal{
 	{
 		name: "a database instance type without NVMe volume serials",
 		vars: "neo4j_instance_type = \"m4.large\"\n",
-		want: []string{"instance_type must be a Nitro x86_64 type with EBS storage only"},
+		want: []string{"neo4j_instance_type must be a Nitro x86_64 type with EBS storage only"},
 	},
 	{
 		name: "a database instance type with instance store",
 		vars: "neo4j_instance_type = \"m5d.large\"\n",
 		want: []string{"cannot use CloudWatch's recover action"},
+	},
+	{
+		name: "task memory Fargate does not offer with the task's CPU",
+		vars: "task_cpu = 1024\ntask_memory = 1024\n",
+		want: []string{"task_memory must be a size Fargate offers with task_cpu", "with 1024, 2048 to 8192"},
+	},
+	{
+		name:  "an existing VPC without its subnets",
+		vars:  "vpc_id = \"vpc-0a1b2c3d4e5f60001\"\nprivate_subnet_ids = [\"subnet-0a1b2c3d4e5f60001\"]\n",
+		want:  []string{"with vpc_id set, set public_subnet_ids to that VPC's public subnets"},
+		unset: true,
+	},
+	{
+		name: "subnets without their VPC",
+		vars: "public_subnet_ids = [\"subnet-0a1b2c3d4e5f60001\", \"subnet-0a1b2c3d4e5f60002\"]\n",
+		want: []string{"without vpc_id, remove public_subnet_ids"},
+	},
+	{
+		name: "backups kept less than a week",
+		vars: "backup_retention_days = 3\n",
+		want: []string{"backup_retention_days must be between 7 and 3650"},
 	},
 }
 
@@ -681,6 +705,11 @@ func checkRefusal(t *testing.T, tf *tfrun.Terraform, st *preparedStack, i int, c
 		if !strings.Contains(squash(r.Stderr), w) {
 			t.Errorf("the refusal should say %q:\n%s", w, r.Stderr)
 		}
+	}
+	// Validated on the root variable, so Terraform points at the tfvars
+	// line to change (a module's validation would point at main.tf).
+	if !c.unset && !strings.Contains(r.Stderr, "on "+vars+" line ") {
+		t.Errorf("the refusal should point at the line of %s that set the value:\n%s", vars, r.Stderr)
 	}
 }
 

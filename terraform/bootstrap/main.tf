@@ -1,6 +1,9 @@
 # The S3 bucket holding the Terraform state of every credex-core stack in this
-# account: versioned, encrypted with its own KMS key, private, TLS only. Applied once per account,
-# by hand, before the pipeline's first run (docs/terraform.md).
+# account: a private bucket as the stack makes them (modules/private-bucket:
+# versioned, private, TLS only, never destroyed) encrypted with its own KMS
+# key, keeping state files until they are replaced and old versions
+# noncurrent_version_days. Applied once per account, by hand, before the
+# pipeline's first run (docs/terraform.md).
 
 provider "aws" {
   region              = var.aws_region
@@ -9,24 +12,7 @@ provider "aws" {
 
 locals {
   bucket = coalesce(var.bucket_name, "credex-terraform-state-${var.aws_account_id}")
-}
-
-resource "aws_s3_bucket" "state" {
-  bucket = local.bucket
-
-  tags = { Project = "credex-core", ManagedBy = "terraform-bootstrap" }
-
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
+  tags   = { Project = "credex-core", ManagedBy = "terraform-bootstrap" }
 }
 
 # The state's own key (the account's IAM policies decide who uses it, as
@@ -38,7 +24,7 @@ resource "aws_kms_key" "state" {
   rotation_period_in_days = 365
   deletion_window_in_days = 30
 
-  tags = { Project = "credex-core", ManagedBy = "terraform-bootstrap" }
+  tags = local.tags
 
   lifecycle {
     prevent_destroy = true
@@ -50,73 +36,48 @@ resource "aws_kms_alias" "state" {
   target_key_id = aws_kms_key.state.key_id
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
+module "state" {
+  source = "../modules/private-bucket"
 
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.state.arn
-    }
-    bucket_key_enabled = true
-  }
+  name            = local.bucket
+  kms_key_arn     = aws_kms_key.state.arn
+  noncurrent_days = var.noncurrent_version_days
+  tags            = local.tags
 }
 
-resource "aws_s3_bucket_public_access_block" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# The bucket's resources were this stack's own before it used the module: an
+# account bootstrapped then keeps its bucket (terraform apply moves them).
+moved {
+  from = aws_s3_bucket.state
+  to   = module.state.aws_s3_bucket.this
 }
 
-resource "aws_s3_bucket_ownership_controls" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
+moved {
+  from = aws_s3_bucket_versioning.state
+  to   = module.state.aws_s3_bucket_versioning.this
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    id     = "expire-old-state-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_days
-    }
-  }
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.state
+  to   = module.state.aws_s3_bucket_server_side_encryption_configuration.this
 }
 
-data "aws_iam_policy_document" "tls_only" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.state
+  to   = module.state.aws_s3_bucket_public_access_block.this
 }
 
-resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-  policy = data.aws_iam_policy_document.tls_only.json
+moved {
+  from = aws_s3_bucket_ownership_controls.state
+  to   = module.state.aws_s3_bucket_ownership_controls.this
+}
 
-  depends_on = [aws_s3_bucket_public_access_block.state]
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.state
+  to   = module.state.aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.state
+  to   = module.state.aws_s3_bucket_policy.this
 }

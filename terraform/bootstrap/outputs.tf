@@ -1,11 +1,11 @@
 output "state_bucket" {
   description = "Name of the state bucket: pass it to the pipeline as --state-bucket if it is not the default."
-  value       = aws_s3_bucket.state.bucket
+  value       = module.state.bucket
 }
 
 output "state_bucket_arn" {
   description = "ARN of the state bucket."
-  value       = aws_s3_bucket.state.arn
+  value       = module.state.arn
 }
 
 output "state_kms_key_arn" {

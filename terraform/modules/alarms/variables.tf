@@ -78,22 +78,12 @@ variable "emails" {
   type        = list(string)
   description = "Addresses subscribed to the alarm topic (each must confirm by email)."
   default     = []
-
-  validation {
-    condition     = alltrue([for e in var.emails : can(regex("^[^@\\s]+@[^@\\s]+$", e))])
-    error_message = "Each entry of emails must be an email address."
-  }
 }
 
 variable "https_endpoints" {
   type        = list(string)
   description = "HTTPS endpoints subscribed to the alarm topic (each must confirm the subscription)."
   default     = []
-
-  validation {
-    condition     = alltrue([for u in var.https_endpoints : startswith(u, "https://")])
-    error_message = "Each entry of https_endpoints must be an https:// URL."
-  }
 }
 
 variable "cpu_threshold_percent" {

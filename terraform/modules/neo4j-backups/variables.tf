@@ -21,22 +21,12 @@ variable "kms_key_arn" {
 variable "retention_days" {
   type        = number
   description = "Days each backup is kept (in both buckets)."
-
-  validation {
-    condition     = var.retention_days >= 7 && var.retention_days <= 3650
-    error_message = "retention_days must be between 7 and 3650."
-  }
 }
 
 variable "replica_region" {
   type        = string
   description = "Region every backup is copied to (through the aws.replica provider, which must be configured for it); null keeps the backups in one region."
   default     = null
-
-  validation {
-    condition     = var.replica_region == null || var.replica_region != var.region
-    error_message = "replica_region must be another region than the environment's: a copy in the same region does not survive the region."
-  }
 }
 
 variable "tags" {

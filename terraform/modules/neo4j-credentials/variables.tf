@@ -29,9 +29,4 @@ variable "password_version" {
   type        = number
   description = "Version of the generated passwords: new passwords are written each time it changes."
   default     = 1
-
-  validation {
-    condition     = var.password_version >= 1 && floor(var.password_version) == var.password_version
-    error_message = "password_version must be a whole number from 1; increase it by one to rotate the passwords."
-  }
 }

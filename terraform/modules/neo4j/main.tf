@@ -328,4 +328,8 @@ resource "aws_dlm_lifecycle_policy" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }

@@ -6,11 +6,6 @@ variable "name" {
 variable "cidr" {
   type        = string
   description = "CIDR block of the VPC, /16 to /20; every subnet is a /24 carved from it (public from the first, private from the eleventh)."
-
-  validation {
-    condition     = can(cidrnetmask(var.cidr)) && try(tonumber(split("/", var.cidr)[1]) >= 16 && tonumber(split("/", var.cidr)[1]) <= 20, false)
-    error_message = "cidr must be an IPv4 CIDR block from /16 to /20, e.g. 10.40.0.0/16 (the subnets are /24s: a /20 holds the 16 they may need; AWS takes no VPC larger than /16)."
-  }
 }
 
 variable "az_count" {

@@ -1,8 +1,9 @@
 # A private S3 bucket of the stack: versioned, encrypted (with a KMS key of
 # ours, or SSE-S3 where AWS takes nothing else: an ALB's access logs), all
 # public access blocked, objects owned by the bucket's account, TLS only,
-# objects expiring after expiration_days and their old versions
-# noncurrent_days later, never destroyed by an apply.
+# objects expiring after expiration_days (or kept: the state bucket) and old
+# versions noncurrent_days after they are replaced, never destroyed by an
+# apply.
 
 resource "aws_s3_bucket" "this" {
   bucket = var.name
@@ -60,8 +61,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
     filter {}
 
-    expiration {
-      days = var.expiration_days
+    dynamic "expiration" {
+      for_each = var.expiration_days == null ? [] : [var.expiration_days]
+      content {
+        days = expiration.value
+      }
     }
 
     noncurrent_version_expiration {

@@ -16,11 +16,12 @@ variable "kms_key_arn" {
 
 variable "expiration_days" {
   type        = number
-  description = "Days an object is kept."
+  description = "Days an object is kept; null keeps it until it is deleted or overwritten (the state bucket)."
+  default     = null
 
   validation {
-    condition     = var.expiration_days >= 1
-    error_message = "expiration_days must be at least 1."
+    condition     = var.expiration_days == null ? true : var.expiration_days >= 1
+    error_message = "expiration_days must be at least 1, or null to keep objects."
   }
 }
 
@@ -28,6 +29,11 @@ variable "noncurrent_days" {
   type        = number
   description = "Days an overwritten or deleted object's old version is kept."
   default     = 7
+
+  validation {
+    condition     = var.noncurrent_days >= 1
+    error_message = "noncurrent_days must be at least 1."
+  }
 }
 
 variable "policy_json" {

@@ -18,6 +18,11 @@ resource "aws_ecr_repository" "this" {
   }
 
   tags = var.tags
+
+  # Its images are what a rollback returns to.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_ecr_lifecycle_policy" "this" {

@@ -42,6 +42,11 @@ resource "aws_secretsmanager_secret" "app" {
   recovery_window_in_days = 30
 
   tags = var.tags
+
+  # Its values exist nowhere else.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # --- IAM -------------------------------------------------------------------

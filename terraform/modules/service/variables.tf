@@ -1,11 +1,6 @@
 variable "environment" {
   type        = string
   description = "Environment name, also the application's NODE_ENV: staging or production."
-
-  validation {
-    condition     = contains(["staging", "production"], var.environment)
-    error_message = "environment must be \"staging\" or \"production\"."
-  }
 }
 
 variable "region" {
@@ -74,52 +69,27 @@ variable "image" {
 variable "cpu" {
   type        = number
   description = "Fargate task CPU units (256, 512, 1024, 2048, 4096)."
-
-  validation {
-    condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
-    error_message = "cpu must be one of 256, 512, 1024, 2048, 4096."
-  }
 }
 
 variable "memory" {
   type        = number
   description = "Fargate task memory in MiB (must suit cpu, see the Fargate task size table)."
-
-  validation {
-    condition     = var.memory >= 512 && var.memory <= 30720
-    error_message = "memory must be between 512 and 30720 MiB."
-  }
 }
 
 variable "desired_count" {
   type        = number
   description = "Number of tasks the service starts with and never goes below (autoscaling's minimum)."
-
-  validation {
-    condition     = var.desired_count >= 1
-    error_message = "desired_count must be at least 1."
-  }
 }
 
 variable "max_count" {
   type        = number
   description = "Most tasks autoscaling may run (at least desired_count, the least)."
-
-  validation {
-    condition     = var.max_count >= 1 && var.max_count <= 100
-    error_message = "max_count must be between 1 and 100."
-  }
 }
 
 variable "cpu_target_percent" {
   type        = number
   description = "Average CPU of the tasks, in percent, that autoscaling holds the service near."
   default     = 60
-
-  validation {
-    condition     = var.cpu_target_percent >= 20 && var.cpu_target_percent <= 90
-    error_message = "cpu_target_percent must be between 20 and 90."
-  }
 }
 
 variable "deployment_minimum_healthy_percent" {
@@ -156,11 +126,6 @@ variable "log_retention_days" {
 variable "log_level" {
   type        = string
   description = "The application's LOG_LEVEL."
-
-  validation {
-    condition     = contains(["error", "warn", "info", "debug"], var.log_level)
-    error_message = "log_level must be one of error, warn, info, debug."
-  }
 }
 
 variable "kms_key_arn" {
