@@ -11,7 +11,10 @@ import (
 // known from the times alone, so the simulation's figures can be checked
 // (not timed: any machine is slower than the sleeps).
 func TestTheSimulatedDeployFollowsTheBuildsChain(t *testing.T) {
-	times := SeedTimes.Scaled(2000) // a second becomes half a millisecond
+	// A second becomes 2.5 ms: build (90 s) then outlasts the unit tests
+	// (60 s) by 75 ms, a margin no scheduling delay of a loaded CI machine
+	// closes (at half a millisecond a second, 15 ms did not hold under load).
+	times := SeedTimes.Scaled(400)
 	f, err := Run(context.Background(), times)
 	if err != nil {
 		t.Fatal(err)
