@@ -7,7 +7,6 @@ import (
 
 	"github.com/great-sun-group/credex-ci/ci/internal/dagger"
 	"github.com/great-sun-group/credex-ci/internal/deploy"
-	"github.com/great-sun-group/credex-ci/internal/tfplan"
 	"github.com/great-sun-group/credex-ci/internal/verify"
 )
 
@@ -55,34 +54,26 @@ func (m *CredexCi) Rollback(
 	stateBucket string,
 ) (_ string, err error) {
 	defer keepMessage(&err)
-	if image != "" {
-		if err := tfplan.CheckImage(image); err != nil {
-			return "", err
-		}
-	}
 	e, err := m.loadEnv(ctx, env)
 	if err != nil {
 		return "", err
 	}
-	if err := deploy.Guard(e, confirm); err != nil {
-		return "", err
-	}
-	var explicit []string // nil: the rollback's default checks
+	o := deploy.Options{Env: e, Confirm: confirm, Image: image, Progress: os.Stderr} // no Checks: the rollback's own
 	if checks != "" {
-		if explicit, err = verify.ParseChecks(checks); err != nil {
+		if o.Checks, err = verify.ParseChecks(checks); err != nil {
 			return "", fmt.Errorf("--checks: %w; nothing was done", err)
 		}
-		if err := deploy.CheckRollbackChecks(explicit); err != nil {
-			return "", err
-		}
+	}
+	// Refused before the API is started or AWS configured.
+	if err := deploy.CheckRollback(o); err != nil {
+		return "", err
 	}
 	s, err := m.stackSteps(ctx, e, stateBucket, verificationArgs{api: api, apiURL: apiURL, checks: checks, healthPath: healthPath,
 		rolloutTimeout: rolloutTimeout, healthAttempts: healthAttempts})
 	if err != nil {
 		return "", err
 	}
-	res := deploy.Rollback(ctx, deploy.Options{
-		Env: e, Confirm: confirm, Image: image, Checks: explicit, Progress: os.Stderr, Redact: s.redact,
-	}, s)
+	o.Redact = s.redact
+	res := deploy.Rollback(ctx, o, s)
 	return summary(res)
 }

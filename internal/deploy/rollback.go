@@ -31,19 +31,9 @@ func Rollback(ctx context.Context, o Options, steps RollbackSteps) *Result {
 	d := newDeployment(o, steps)
 	res := d.res
 	res.OnDemand = true
-	if err := Guard(o.Env, o.Confirm); err != nil {
+	if err := CheckRollback(o); err != nil {
 		res.Err = err
 		return res
-	}
-	if err := CheckRollbackChecks(o.Checks); err != nil {
-		res.Err = err
-		return res
-	}
-	if o.Image != "" {
-		if err := tfplan.CheckImage(o.Image); err != nil {
-			res.Err = err
-			return res
-		}
 	}
 	res.Rollback = Decision{Do: true, Image: o.Image, Reason: "on demand"}
 	stages := []Stage{
@@ -76,6 +66,23 @@ func Rollback(ctx context.Context, o Options, steps RollbackSteps) *Result {
 	res.Timeline = Graph{Stages: append(stages, rollback...), Progress: d.progress}.Run(ctx)
 	res.Err = res.Timeline.Err
 	return res
+}
+
+// CheckRollback refuses, before anything runs, what an on-demand rollback
+// cannot do: production without its confirmation, checks it does not run,
+// an image not pinned by digest. Rollback calls it first; a caller may call
+// it earlier, before it prepares the stages.
+func CheckRollback(o Options) error {
+	if err := Guard(o.Env, o.Confirm); err != nil {
+		return err
+	}
+	if err := CheckRollbackChecks(o.Checks); err != nil {
+		return err
+	}
+	if o.Image != "" {
+		return tfplan.CheckImage(o.Image)
+	}
+	return nil
 }
 
 // rollbackCheckNames are the checks a rollback's rollout is verified with:
